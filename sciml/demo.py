@@ -1,0 +1,91 @@
+"""The main job on built-in defaults: solve the seed solver's four NLSE cases and the exact
+Akhmediev breather, then write figures and a short report (``report.md``) to a folder."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from solvers import diagnostics, nlse, plots
+
+
+def _cases() -> dict[str, tuple[nlse.Grid, torch.Tensor, torch.Tensor, callable]]:
+    """``name -> (grid, u0, t, exact)``; ``exact(t)`` gives the analytic solution or None."""
+    seed_grid = nlse.Grid(L=nlse.SEED_L, n=nlse.SEED_N)
+    t = torch.linspace(0.0, nlse.SEED_T_FINAL, 101, dtype=torch.float64)
+    cases = {
+        name: (seed_grid, make(seed_grid.x), t, None) for name, make in nlse.SEED_CASES.items()
+    }
+    cases["single_soliton"] = (
+        seed_grid, nlse.seed_single_soliton(seed_grid.x), t,
+        lambda time_: nlse.soliton(seed_grid.x, 2.0, 1.0, -10.0, t=time_),
+    )
+    a = 0.25
+    breather_grid = nlse.Grid(L=2 * math.pi / nlse.akhmediev_wavenumber(a), n=128)
+    t_breather = torch.linspace(-6.0, 6.0, 121, dtype=torch.float64)
+    cases["akhmediev_breather"] = (
+        breather_grid, nlse.akhmediev_breather(breather_grid.x, -6.0, a), t_breather,
+        lambda time_: nlse.akhmediev_breather(breather_grid.x, time_, a),
+    )
+    return cases
+
+
+def run(out: Path | str, rtol: float = 1e-10, atol: float = 1e-12) -> Path:
+    """Solve every case, save figures into ``out`` and return the path of ``report.md``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    cases = _cases()
+    for name, (grid, u0, t, exact) in tqdm(cases.items(), desc="NLSE cases", unit="case"):
+        start = time.perf_counter()
+        solution = nlse.solve(u0, grid, t, method="if_dop853", rtol=rtol, atol=atol)
+        seconds = time.perf_counter() - start
+        invariants = nlse.invariants(solution.u, grid)
+        drifts = {key: diagnostics.relative_drift(value) for key, value in invariants.items() if key != "momentum"}
+        curves = {
+            "Shannon": diagnostics.shannon_entropy(solution.u),
+            "Renyi a=2": diagnostics.renyi_entropy(solution.u, 2.0),
+            "Renyi a=inf": diagnostics.renyi_entropy(solution.u, math.inf),
+            "Tsallis q=2": diagnostics.tsallis_entropy(solution.u, 2.0),
+            "spectral": diagnostics.spectral_entropy(solution.u),
+        }
+        figures = {
+            "spacetime": plots.spacetime(grid.x, t, solution.u, title=f"{name}: |u|^2"),
+            "phase": plots.phase_space(solution.u, t=t, title=f"{name}: phase space"),
+            "drift": plots.invariant_drift(t, drifts, title=f"{name}: invariants"),
+            "entropy": plots.entropies(t, curves, title=f"{name}: entropies"),
+        }
+        for kind, figure in figures.items():
+            figure.savefig(out / f"{name}_{kind}.png", dpi=110)
+            figure.clf()
+        error = "n/a"
+        if exact is not None:
+            reference = torch.stack([exact(float(s)) for s in t])
+            error = f"{(solution.u - reference).abs().max():.2e}"
+        shannon = curves["Shannon"]
+        rows.append(
+            f"| {name} | {seconds:.2f} | {int(solution.stats.accepted_steps.max())} | {solution.stats.evaluations} | "
+            f"{drifts['mass'].max():.1e} | {drifts['energy'].max():.1e} | {error} | "
+            f"{shannon[0]:.3f} / {shannon.min():.3f} / {shannon.max():.3f} |"
+        )
+    report = out / "report.md"
+    lines = [
+        "# NLSE demo: the seed solver's four cases and an exact Akhmediev breather",
+        "",
+        f"Integrating-factor DOP853, rtol = {rtol:g}, atol = {atol:g}, 2x zero-padded dealiasing, float64.",
+        "",
+        "| case | wall s | steps | RHS evals | max mass drift | max energy drift | max error vs exact | Shannon t0 / min / max |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Figures per case: `<case>_spacetime.png`, `<case>_phase.png`, `<case>_drift.png`, `<case>_entropy.png`.",
+        "",
+        *(f"![{name}]({name}_spacetime.png)" for name in cases),
+        "",
+    ]
+    report.write_text("\n".join(lines))
+    return report
