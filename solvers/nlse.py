@@ -171,8 +171,8 @@ def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
         u = grid.to_values(c)
         if torch.is_tensor(tau):
             tau = tau.reshape(tau.shape + (1,) * (u.ndim - 1))
-        intensity = u.real.square() + u.imag.square()
-        return grid.to_coefficients(u * torch.exp(factor * tau * intensity))
+        theta = (nonlinearity * tau) * (u * u.conj()).real
+        return grid.to_coefficients(u * torch.complex(torch.cos(theta), torch.sin(theta)))
 
     return SemilinearTerm(linear, nonlinear, nonlinear_flow)
 

@@ -37,27 +37,32 @@ class RungeKutta:
     def name(self) -> str:
         return ("if_" if self.integrating_factor else "") + self.tableau.name
 
-    def _coefficients(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``a (s, s)``, ``b (1, s)``, error weights ``(m, s)`` as real tensors on ``y``'s device."""
+    def _coefficients(self, y: torch.Tensor) -> tuple:
+        """Real tensors on ``y``'s device: rows ``a[i, :i]`` as ``(1, i)``, ``b (1, s)``, error
+        weights ``(m, s)``, the distinct nodes (``1`` included) and each stage's index among them."""
         key = (y.real.dtype, y.device)
         if key not in self._cache:
             tab = self.tableau
             make = lambda v: torch.as_tensor(v, dtype=torch.float64).to(device=y.device, dtype=key[0])  # noqa: E731
-            self._cache[key] = (make(tab.matrix()), make([tab.b]), make(tab.error_weights or [[0.0] * tab.stages]))
+            a = make(tab.matrix())
+            rows = [a[i : i + 1, :i] for i in range(tab.stages)]
+            weights = make(tab.error_weights or [[0.0] * tab.stages])
+            distinct = sorted(set(tab.c) | {1.0})
+            where = [distinct.index(c) for c in tab.c] + [distinct.index(1.0)]
+            self._cache[key] = (rows, make([tab.b]), weights, make(distinct), where)
         return self._cache[key]
 
-    def _phases(self, linear: torch.Tensor, h: torch.Tensor | float, f_imaginary: bool):
-        """``{c: (exp(L c h), exp(-L c h))}`` for the nonzero nodes ``c`` and ``c = 1``."""
-        nodes = (set(self.tableau.c) | {1.0}) - {0.0}
-        if f_imaginary:
-            frequency = linear.imag
-            out = {}
-            for c in nodes:
-                theta = frequency * (c * h)
-                forward = torch.complex(torch.cos(theta), torch.sin(theta))
-                out[c] = (forward, forward.conj())
-            return out
-        return {c: (torch.exp(linear * (c * h)), torch.exp(linear * (-c * h))) for c in nodes}
+    @staticmethod
+    def _phases(f: SemilinearTerm, nodes: torch.Tensor, h: torch.Tensor | float, y: torch.Tensor):
+        """``exp(L c h)`` and ``exp(-L c h)`` for each node ``c``, shape ``(nodes, batch, *state)``
+        (``(nodes, *state)`` for a float ``h``), in one vectorised pass."""
+        c = nodes.reshape(nodes.shape + (1,) * y.ndim)
+        ch = c * h if not torch.is_tensor(h) else c * h.unsqueeze(0)
+        if f.imaginary:
+            theta = f.linear.imag * ch
+            forward = torch.complex(torch.cos(theta), torch.sin(theta))
+            return forward, forward.conj()
+        return torch.exp(f.linear * ch), torch.exp(-f.linear * ch)
 
     def rhs(self, f: VectorField | SemilinearTerm) -> VectorField:
         """The function whose evaluations are the stages: ``N`` for the integrating factor, else ``f``."""
@@ -76,44 +81,45 @@ class RungeKutta:
         """
         tab = self.tableau
         rhs = self.rhs(f)
-        a, b, w = self._coefficients(y)
-        hy = _per_sample(h, y) if torch.is_tensor(h) else h
+        rows, b, w, nodes, node_of = self._coefficients(y)
+        per_sample = torch.is_tensor(h)
+        hy = _per_sample(h, y) if per_sample else h
         evaluations = 0
         if k0 is None:
             k0, evaluations = rhs(t, y), 1
         stages = y.new_empty((tab.stages,) + y.shape)
         flat = (torch.view_as_real(stages) if y.is_complex() else stages).reshape(tab.stages, -1)
         stages[0] = k0
-        phase = self._phases(f.linear, hy, f.imaginary) if self.integrating_factor else {}
+        times = t + nodes[:, None] * h  # (nodes, batch)
+        forward, backward = self._phases(f, nodes, hy, y) if self.integrating_factor else (None, None)
 
-        def combine(weights: torch.Tensor, upto: int) -> torch.Tensor:
-            """``sum_j weights[:, j] stages[j]`` for ``j < upto``, shape ``(rows, *y.shape)``."""
-            out = (weights[:, :upto] @ flat[:upto]).view((weights.shape[0],) + y.shape + ((2,) if y.is_complex() else ()))
+        def combine(weights: torch.Tensor) -> torch.Tensor:
+            """``sum_j weights[:, j] stages[j]``, shape ``(rows, *y.shape)``."""
+            out = (weights @ flat[: weights.shape[1]]).view(weights.shape[:1] + y.shape + (2,) * y.is_complex())
             return torch.view_as_complex(out) if y.is_complex() else out
 
         f_new = None
         for i in range(1, tab.stages):
-            c = tab.c[i]
-            yi = torch.addcmul(y, hy, combine(a[i : i + 1], i)[0]) if torch.is_tensor(hy) else \
-                torch.add(y, combine(a[i : i + 1], i)[0], alpha=hy)
-            if c in phase:
-                yi = phase[c][0] * yi
-            ki = rhs(t + c * h, yi)
+            increment = combine(rows[i])[0]
+            yi = torch.addcmul(y, hy, increment) if per_sample else torch.add(y, increment, alpha=hy)
+            if forward is not None:
+                yi = forward[node_of[i]] * yi
+            ki = rhs(times[node_of[i]], yi)
             evaluations += 1
             if tab.first_same_as_last and i == tab.stages - 1:
                 y_new, f_new = yi, ki
-            if c in phase:
-                torch.mul(ki, phase[c][1], out=stages[i])
+            if backward is not None:
+                torch.mul(ki, backward[node_of[i]], out=stages[i])
             else:
                 stages[i] = ki
         if not tab.first_same_as_last:
-            y_new = y + hy * combine(b, tab.stages)[0]
-            if self.integrating_factor:
-                y_new = phase[1.0][0] * y_new
+            y_new = y + hy * combine(b)[0]
+            if forward is not None:
+                y_new = forward[node_of[-1]] * y_new
         errors = ()
         if self.adaptive:
-            estimates = hy * combine(w, tab.stages)
-            if self.integrating_factor:
-                estimates = phase[1.0][0] * estimates
+            estimates = hy * combine(w)
+            if forward is not None:
+                estimates = forward[node_of[-1]] * estimates
             errors = tuple(estimates)
         return y_new, errors, f_new, evaluations

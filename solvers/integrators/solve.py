@@ -156,7 +156,8 @@ def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, controller: StepS
     index = torch.ones(batch, dtype=torch.long, device=y.device)
     accepted = torch.zeros(batch, dtype=torch.long, device=y.device)
     rejected = torch.zeros_like(accepted)
-    sync_every = 1 if y.device.type == "cpu" else 16
+    host_checks = y.device.type == "cpu"  # on an accelerator, synchronise only every 16 iterations
+    sync_every = 1 if host_checks else 16
     iteration = 0
     while True:
         active = index < n_out
@@ -174,9 +175,10 @@ def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, controller: StepS
         time = torch.where(accept, torch.where(hit, target, time + h_step), time)
         keep = _per_sample(accept, y)
         y = torch.where(keep, y_new, y)
-        slot = index.clamp_max(n_out - 1)
-        out[rows, slot] = torch.where(_per_sample(landed, y), y_new, out[rows, slot])
-        index = index + landed
+        if not host_checks or landed.any():
+            slot = index.clamp_max(n_out - 1)
+            out[rows, slot] = torch.where(_per_sample(landed, y), y_new, out[rows, slot])
+            index = index + landed
         if f_new is None:
             k0 = rhs(time, y)
             evaluations += 1

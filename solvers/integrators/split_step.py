@@ -28,6 +28,8 @@ class SplitStep:
         self.order = order
         self.name = "strang" if order == 2 else "split_step4"
         self.weights = (1.0,) if order == 2 else (_W1, 1.0 - 2.0 * _W1, _W1)
+        self._key: tuple | None = None
+        self._propagators: list[torch.Tensor] = []
 
     def rhs(self, f):
         if not isinstance(f, SemilinearTerm) or f.nonlinear_flow is None:
@@ -37,10 +39,11 @@ class SplitStep:
     def step(self, f: SemilinearTerm, t: torch.Tensor, u: torch.Tensor, h: float, k0=None):
         """Returns ``(u_new, (), None, evaluations)``; one evaluation is one nonlinear flow."""
         self.rhs(f)
-        half_steps = [w * h / 2 for w in self.weights]
-        linear_steps = [half_steps[0]] + [a + b for a, b in zip(half_steps, half_steps[1:])] + [half_steps[-1]]
-        for i, w in enumerate(self.weights):
-            u = torch.exp(f.linear * linear_steps[i]) * u
-            u = f.nonlinear_flow(u, w * h)
-        u = torch.exp(f.linear * linear_steps[-1]) * u
-        return u, (), None, len(self.weights)
+        key = (id(f.linear), float(h))
+        if key != self._key:  # adjacent linear half-steps merged: exp(L (w_i + w_{i+1}) h / 2)
+            half = [w * h / 2 for w in self.weights]
+            spans = [half[0]] + [a + b for a, b in zip(half, half[1:])] + [half[-1]]
+            self._key, self._propagators = key, [torch.exp(f.linear * span) for span in spans]
+        for propagator, w in zip(self._propagators, self.weights):
+            u = f.nonlinear_flow(propagator * u, w * h)
+        return self._propagators[-1] * u, (), None, len(self.weights)
