@@ -1,0 +1,181 @@
+"""The HDF5 file of a dataset: schema, checks, merging shards.
+
+Layout (schema 1), one row per sample, rows chunked by sample:
+
+    u            (rows, T, *space)  float64, or complex128 for complex fields (the NLSE)
+    observed     (rows, T, *space)  u with observation noise (only when the recipe has noise)
+    t, x         (T,), (n,)         output times, grid points (x for fields only)
+    index        (rows,) int64      global sample index of each row
+    done         (rows,) bool       row written
+    parameters/  (rows,) float64    one dataset per drawn initial-condition parameter
+    attributes   schema_version, package_version, recipe (TOML text), recipe_name, system, seed,
+                 method, rtol, atol, dt, samples_total, shard ("i/k"), complete
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+
+SCHEMA_VERSION = 1
+REQUIRED = ("u", "t", "index", "done")
+
+
+class DatasetFileError(ValueError):
+    """A file that is not a usable dataset: not HDF5, missing parts, incomplete, inconsistent."""
+
+
+def shard_range(samples: int, shard: int, count: int) -> tuple[int, int]:
+    """Global sample indices ``[start, stop)`` of shard ``shard`` (1-based) of ``count``."""
+    if not (1 <= shard <= count):
+        raise ValueError(f"shard must be i/k with 1 <= i <= k, got {shard}/{count}")
+    return math.floor((shard - 1) * samples / count), math.floor(shard * samples / count)
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``"3/8"`` to ``(3, 8)``; None to ``(1, 1)``."""
+    if text is None:
+        return 1, 1
+    try:
+        shard, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like i/k (e.g. 3/8), got {text!r}") from None
+    shard_range(1, shard, count)
+    return shard, count
+
+
+def open_checked(path: str | Path, require_complete: bool = True) -> h5py.File:
+    """Open a dataset file read-only after checking schema and (by default) completeness."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetFileError(f"{path}: no such file")
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as error:
+        raise DatasetFileError(f"{path}: not a readable HDF5 file ({error})") from None
+    try:
+        missing = [name for name in REQUIRED if name not in handle]
+        if missing or "schema_version" not in handle.attrs:
+            raise DatasetFileError(f"{path}: not a dataset of this package (missing {', '.join(missing) or 'schema_version'})")
+        if int(handle.attrs["schema_version"]) != SCHEMA_VERSION:
+            raise DatasetFileError(f"{path}: schema version {handle.attrs['schema_version']}, expected {SCHEMA_VERSION}")
+        rows = handle["u"].shape[0]
+        if any(handle[name].shape[0] != rows for name in ("index", "done")):
+            raise DatasetFileError(f"{path}: index/done do not match the {rows} rows of u")
+        if require_complete:
+            written = int(np.count_nonzero(handle["done"][:]))
+            if not bool(handle.attrs.get("complete", False)) or written != rows:
+                raise DatasetFileError(f"{path}: incomplete, {written} of {rows} samples written")
+    except DatasetFileError:
+        handle.close()
+        raise
+    except (KeyError, OSError) as error:
+        handle.close()
+        raise DatasetFileError(f"{path}: corrupt or truncated ({error})") from None
+    return handle
+
+
+def merge(parts: list[str | Path], out: str | Path, overwrite: bool = False) -> Path:
+    """Concatenate complete shard files of one recipe into ``out`` (written under a temporary name)."""
+    if not parts:
+        raise ValueError("merge needs at least one input file")
+    out = Path(out)
+    _check_target(out, overwrite)
+    handles = [open_checked(p) for p in parts]
+    try:
+        first = handles[0].attrs
+        for path, handle in zip(parts, handles):
+            for key in ("recipe", "seed", "samples_total"):
+                if handle.attrs[key] != first[key]:
+                    raise DatasetFileError(f"{path}: {key} differs from {parts[0]}; shards of one recipe only")
+        handles.sort(key=lambda h: int(h["index"][0]))
+        total, expected = int(first["samples_total"]), 0
+        for handle in handles:
+            start, stop = int(handle["index"][0]), int(handle["index"][-1]) + 1
+            if start != expected:
+                raise DatasetFileError(f"shards do not tile the {total} samples: gap or overlap at sample {expected}")
+            expected = stop
+        if expected != total:
+            raise DatasetFileError(f"shards cover {expected} of {total} samples")
+        partial = out.with_name(out.name + ".partial")
+        with h5py.File(partial, "w") as merged:
+            template = handles[0]
+            for key, value in template.attrs.items():
+                merged.attrs[key] = value
+            merged.attrs["shard"] = "1/1"
+            for name in ("t", "x"):
+                if name in template:
+                    merged[name] = template[name][:]
+            for name in ("u", "observed", "index", "done"):
+                if name in template:
+                    data = np.concatenate([h[name][:] for h in handles])
+                    merged.create_dataset(name, data=data, chunks=(1,) + data.shape[1:] if data.ndim > 1 else None)
+            for name in template["parameters"]:
+                merged[f"parameters/{name}"] = np.concatenate([h["parameters"][name][:] for h in handles])
+            merged.attrs["complete"] = True
+    finally:
+        for handle in handles:
+            handle.close()
+    os.replace(partial, out)
+    return out
+
+
+def _check_target(out: Path, overwrite: bool) -> None:
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PermissionError(f"cannot create the folder of {out}: {error}") from None
+    if not os.access(out.parent, os.W_OK):
+        raise PermissionError(f"cannot write to {out.parent}")
+
+
+def inspect(path: str | Path, mass_tolerance: float = 1e-10) -> tuple[list[str], list[str]]:
+    """``(summary lines, problems)``: completeness, finiteness, and NLSE mass conservation per sample."""
+    problems: list[str] = []
+    try:
+        handle = open_checked(path, require_complete=False)
+    except DatasetFileError as error:
+        return [], [str(error)]
+    with handle:
+        attrs = handle.attrs
+        u = handle["u"]
+        written = int(np.count_nonzero(handle["done"][:]))
+        lines = [
+            f"file: {path}",
+            f"recipe: {attrs.get('recipe_name')} (system {attrs.get('system')}, seed {attrs.get('seed')}, "
+            f"shard {attrs.get('shard')}, package {attrs.get('package_version')})",
+            f"solver: {attrs.get('method')} rtol={attrs.get('rtol')} atol={attrs.get('atol')} dt={attrs.get('dt')}",
+            f"u: shape {u.shape}, dtype {u.dtype}; t: {handle['t'].shape[0]} times from {handle['t'][0]:.6g} "
+            f"to {handle['t'][-1]:.6g}" + (f"; x: {handle['x'].shape[0]} points" if "x" in handle else ""),
+            f"samples: {written} of {u.shape[0]} written, indices {int(handle['index'][0])}.."
+            f"{int(handle['index'][-1])} of {attrs.get('samples_total')}",
+            f"parameters: {', '.join(handle['parameters']) if 'parameters' in handle else 'none'}",
+        ]
+        if written != u.shape[0] or not bool(attrs.get("complete", False)):
+            problems.append(f"incomplete: {written} of {u.shape[0]} samples written")
+        done = handle["done"][:]
+        finite = np.ones(u.shape[0], dtype=bool)
+        for row in range(u.shape[0]):
+            if done[row]:
+                finite[row] = np.isfinite(u[row]).all()
+        if not finite.all():
+            problems.append(f"non-finite values in {int((~finite).sum())} samples, first row {int(np.argmin(finite))}")
+        if attrs.get("system") == "nlse" and written:
+            from solvers import nlse
+
+            grid = nlse.Grid(L=float(attrs["L"]), n=handle["x"].shape[0])
+            worst = 0.0
+            for row in np.flatnonzero(done & finite):
+                mass = nlse.invariants(torch.as_tensor(u[row]), grid)["mass"]
+                worst = max(worst, float(((mass - mass[0]).abs() / mass[0]).max()))
+            lines.append(f"mass drift (relative, worst sample): {worst:.2e}")
+            if worst > mass_tolerance:
+                problems.append(f"mass drift {worst:.2e} exceeds {mass_tolerance:.0e}")
+    return lines, problems
