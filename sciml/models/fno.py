@@ -1,0 +1,58 @@
+"""Fourier neural operators: FNO (Li et al., ICLR 2021) and the tensorized TFNO (Kossaifi et al. 2023).
+
+``x (batch, in_channels, *space)`` -> ``(batch, out_channels, *space)`` for 1 to 3 spatial dimensions:
+a pointwise lifting to ``width`` channels (with the grid coordinates in [0, 1) appended when
+``coordinates``), ``layers`` Fourier layers ``h <- act(SpectralConv(h) + W h)``, then a two-layer
+pointwise projection. ``config`` holds the constructor arguments, so a checkpoint rebuilds the model.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .spectral_conv import SpectralConv
+
+
+class FNO(nn.Module):
+    def __init__(self, in_channels: int = 1, out_channels: int = 1, modes: int | tuple[int, ...] = 16, width: int = 64,
+                 layers: int = 4, projection: int = 128, factorization: str = "dense", rank: float = 1.0,
+                 coordinates: bool = True):
+        super().__init__()
+        modes = (modes,) if isinstance(modes, int) else tuple(modes)
+        if min(in_channels, out_channels, width, layers, projection) < 1:
+            raise ValueError("in_channels, out_channels, width, layers and projection must be >= 1")
+        self.config = dict(in_channels=in_channels, out_channels=out_channels, modes=list(modes), width=width,
+                           layers=layers, projection=projection, factorization=factorization, rank=rank,
+                           coordinates=coordinates)
+        self.dimensions = len(modes)
+        convolution = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[self.dimensions]
+        self.lift = convolution(in_channels + (self.dimensions if coordinates else 0), width, 1)
+        self.spectral = nn.ModuleList(SpectralConv(width, width, modes, factorization, rank) for _ in range(layers))
+        self.pointwise = nn.ModuleList(convolution(width, width, 1) for _ in range(layers))
+        self.project = nn.Sequential(convolution(width, projection, 1), nn.GELU(), convolution(projection, out_channels, 1))
+
+    def _with_coordinates(self, x: torch.Tensor) -> torch.Tensor:
+        space = x.shape[2:]
+        axes = [torch.arange(n, dtype=x.dtype, device=x.device) / n for n in space]
+        grids = torch.meshgrid(*axes, indexing="ij")
+        return torch.cat([x] + [g.expand(x.shape[0], 1, *space) for g in grids], dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        expected = self.config["in_channels"]
+        if x.ndim != self.dimensions + 2 or x.shape[1] != expected:
+            raise ValueError(f"{type(self).__name__} expects (batch, {expected}, {self.dimensions} spatial dims), "
+                             f"got {tuple(x.shape)}")
+        h = self.lift(self._with_coordinates(x) if self.config["coordinates"] else x)
+        for i, (spectral, pointwise) in enumerate(zip(self.spectral, self.pointwise)):
+            h = spectral(h) + pointwise(h)
+            if i < len(self.spectral) - 1:
+                h = nn.functional.gelu(h)
+        return self.project(h)
+
+
+class TFNO(FNO):
+    """FNO with Tucker-factorized Fourier weights, by default 10% of the dense parameter count."""
+
+    def __init__(self, *args, factorization: str = "tucker", rank: float = 0.1, **kwargs):
+        super().__init__(*args, factorization=factorization, rank=rank, **kwargs)

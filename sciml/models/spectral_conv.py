@@ -1,0 +1,128 @@
+"""Fourier layer: ``y = F^-1[ W(k) F[x](k) ]`` over the lowest modes, dense or factorized weights.
+
+``x`` of shape ``(batch, C_in, *space)`` (1, 2 or 3 spatial dimensions) gives ``(batch, C_out, *space)``.
+Transforms use the forward normalisation, so coefficients and the layer do not depend on the
+resolution: a band-limited input gives the same function at any grid size (Li et al., ICLR 2021).
+Factorized weights (CP, Tucker, tensor train; Kossaifi et al. 2023) are sized by ``rank``, a fraction
+of the dense parameter count, and contracted with their factors or reconstructed, whichever costs
+fewer operations for a batch of ``reference_batch`` (decided once, at construction). The contraction
+is :mod:`solvers.spectral.contraction`, shared with the solvers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from solvers.spectral import contraction
+
+FACTORIZATIONS = ("dense", "cp", "tucker", "tt")
+
+
+def _complex_parameter(shape: tuple[int, ...], std: float) -> nn.Parameter:
+    """A complex weight stored as real ``(*shape, 2)`` (Re, Im), so ``.double()``, optimizers and DDP
+    treat it like any real parameter; :func:`_complex` views it as complex."""
+    return nn.Parameter(torch.randn(shape + (2,)) * (std / math.sqrt(2)))
+
+
+def _complex(parameter: torch.Tensor) -> torch.Tensor:
+    return torch.view_as_complex(parameter)
+
+
+def _solve_scale(count, target: float) -> float:
+    """Largest ``s`` in (0, 1] with ``count(s) <= target`` (bisection; ``count`` increasing)."""
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if count(middle) <= target else (low, middle)
+    return max(low, 1e-9)
+
+
+class SpectralConv(nn.Module):
+    """Fourier layer with ``modes`` retained per spatial dimension (the last one of the real FFT)."""
+
+    def __init__(self, in_channels: int, out_channels: int, modes: int | tuple[int, ...],
+                 factorization: str = "dense", rank: float = 1.0, reference_batch: int = 32):
+        super().__init__()
+        modes = (modes,) if isinstance(modes, int) else tuple(modes)
+        if not 1 <= len(modes) <= 3 or min(modes) < 1:
+            raise ValueError(f"modes must be 1 to 3 positive integers, got {modes}")
+        if factorization not in FACTORIZATIONS:
+            raise ValueError(f"unknown factorization {factorization!r}; allowed: {', '.join(FACTORIZATIONS)}")
+        if not 0 < rank <= 1 and factorization != "dense":
+            raise ValueError(f"rank is a fraction of the dense parameter count in (0, 1], got {rank!r}")
+        self.in_channels, self.out_channels, self.modes, self.factorization = in_channels, out_channels, modes, factorization
+        shape = (in_channels, out_channels) + modes
+        size = math.prod(shape)
+        std = 1.0 / (in_channels * out_channels)  # the scale of the FNO reference initialisation
+        if factorization == "dense":
+            self.weight = _complex_parameter(shape, std)
+            self.contract_with = "dense"
+            return
+        if factorization == "cp":
+            per_rank = sum(shape) + 1
+            r = max(1, round(rank * size / per_rank))
+            factor_std = (std**2 / r) ** (1 / (2 * (len(shape) + 1)))
+            self.factors = nn.ParameterList([_complex_parameter((r,), factor_std)] +
+                                            [_complex_parameter((n, r), factor_std) for n in shape])
+            operations = r * (in_channels + out_channels) * math.prod(modes)
+        elif factorization == "tucker":
+            count = lambda s: math.prod(max(1, round(n * s)) for n in shape) + sum(n * max(1, round(n * s)) for n in shape)  # noqa: E731
+            ranks = [max(1, round(n * _solve_scale(count, rank * size))) for n in shape]
+            core_std = std * math.sqrt(size / math.prod(ranks))  # orthonormal factors shrink the weight
+            self.factors = nn.ParameterList([_complex_parameter(tuple(ranks), core_std)] +
+                                            [nn.Parameter(torch.view_as_real(self._orthonormal(n, r)).contiguous())
+                                             for n, r in zip(shape, ranks)])
+            operations = math.prod(modes) * (in_channels * ranks[0] + ranks[0] * ranks[1] * math.prod(ranks[2:]))
+        else:
+            count = lambda s: self._tt_count(shape, max(1, round(s * max(shape))))  # noqa: E731
+            r = max(1, round(_solve_scale(count, rank * size) * max(shape)))
+            ranks = [1] + [r] * (len(shape) - 1) + [1]
+            core_std = (std**2 / r ** (len(shape) - 1)) ** (1 / (2 * len(shape)))
+            self.factors = nn.ParameterList([_complex_parameter((ranks[j], n, ranks[j + 1]), core_std)
+                                             for j, n in enumerate(shape)])
+            operations = math.prod(modes) * r * (in_channels + r * out_channels)
+        rank_scale = self.factors[1].shape[-2]  # the rank attached to the input channels
+        reconstruction = size * rank_scale + reference_batch * size
+        self.contract_with = "factors" if reference_batch * operations < reconstruction else "dense"
+
+    @staticmethod
+    def _orthonormal(rows: int, columns: int) -> torch.Tensor:
+        q, _ = torch.linalg.qr(torch.complex(torch.randn(rows, max(rows, columns)), torch.randn(rows, max(rows, columns))))
+        return q[:, :columns] if columns <= rows else torch.cat([q, torch.zeros(rows, columns - rows, dtype=q.dtype)], 1)
+
+    @staticmethod
+    def _tt_count(shape: tuple[int, ...], r: int) -> int:
+        ranks = [1] + [r] * (len(shape) - 1) + [1]
+        return sum(ranks[j] * n * ranks[j + 1] for j, n in enumerate(shape))
+
+    def dense_weight(self) -> torch.Tensor:
+        """The full ``(C_in, C_out, *modes)`` complex weight (reconstructed if factorized)."""
+        if self.factorization == "dense":
+            return _complex(self.weight)
+        return contraction.reconstruct(self.factorization, [_complex(p) for p in self.factors])
+
+    def contract(self, block: torch.Tensor) -> torch.Tensor:
+        """Retained coefficients ``(B, C_in, *modes)`` to ``(B, C_out, *modes)``."""
+        if self.contract_with == "dense":
+            return contraction.dense(block, self.dense_weight().to(block.dtype))
+        parameters = [_complex(p).to(block.dtype) for p in self.factors]
+        if self.factorization == "cp":
+            return contraction.cp(block, parameters[0], parameters[1:])
+        if self.factorization == "tucker":
+            return contraction.tucker(block, parameters[0], parameters[1:])
+        return contraction.tensor_train(block, parameters)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        d = len(self.modes)
+        if x.ndim != d + 2 or x.shape[1] != self.in_channels:
+            raise ValueError(f"SpectralConv expects (batch, {self.in_channels}, {d} spatial dims), got {tuple(x.shape)}")
+        space = tuple(x.shape[2:])
+        dims = tuple(range(2, d + 2))
+        spectrum = torch.fft.rfftn(x, dim=dims, norm="forward")
+        index = contraction.retained_index(space, self.modes, device=x.device)
+        block = self.contract(contraction.gather(spectrum, index))
+        full = contraction.scatter(block, index, tuple(spectrum.shape[2:]))
+        return torch.fft.irfftn(full, s=space, dim=dims, norm="forward")

@@ -1,0 +1,98 @@
+"""Fourier layers and FNO/TFNO: factorized equals dense, gradients, resolution, checkpoints, errors."""
+
+import math
+
+import pytest
+import torch
+
+from sciml.models import FACTORIZATIONS, FNO, TFNO, SpectralConv, load, save
+from solvers.spectral import contraction
+
+
+@pytest.mark.parametrize("factorization", ["cp", "tucker", "tt"])
+@pytest.mark.parametrize("modes", [(7,), (6, 5)])
+def test_factorized_contraction_equals_dense(factorization, modes):
+    torch.manual_seed(0)
+    layer = SpectralConv(4, 5, modes, factorization=factorization, rank=0.3).double()
+    block = torch.randn(3, 4, *modes, dtype=torch.complex128)
+    for contract_with in ("factors", "dense"):
+        layer.contract_with = contract_with
+        direct = layer.contract(block)
+        assert torch.allclose(direct, contraction.dense(block, layer.dense_weight()), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("factorization, rank", [("cp", 0.1), ("tucker", 0.1), ("tt", 0.1)])
+def test_rank_is_a_fraction_of_the_dense_parameter_count(factorization, rank):
+    layer = SpectralConv(32, 32, (16,), factorization=factorization, rank=rank)
+    count = sum(p.numel() for p in layer.parameters())
+    dense = 32 * 32 * 16 * 2  # real numbers: (Re, Im) of each complex weight
+    assert 0.03 * dense <= count <= rank * dense * 1.1
+
+
+@pytest.mark.parametrize("factorization", FACTORIZATIONS)
+def test_spectral_conv_gradcheck(factorization):
+    torch.manual_seed(1)
+    layer = SpectralConv(2, 3, (4,), factorization=factorization, rank=0.5).double()
+    x = torch.randn(2, 2, 16, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(layer, (x,), eps=1e-6, atol=1e-8)
+    names, values = zip(*((name, p.detach().clone().requires_grad_(True)) for name, p in layer.named_parameters()))
+
+    def with_weights(*weights):
+        return torch.func.functional_call(layer, dict(zip(names, weights)), (x.detach(),))
+
+    assert torch.autograd.gradcheck(with_weights, values, eps=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("model", [FNO(modes=8, width=8, layers=2, projection=16),
+                                   TFNO(in_channels=2, out_channels=2, modes=(6, 5), width=8, layers=2, projection=16)])
+def test_every_parameter_gets_a_gradient(model):
+    x = torch.randn(2, model.config["in_channels"], *([24] * model.dimensions))
+    model(x).square().mean().backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+
+
+def test_spectral_conv_is_resolution_invariant():
+    """A band-limited input gives the same function on a grid twice as fine."""
+    torch.manual_seed(2)
+    layer = SpectralConv(3, 2, (6, 5)).double()
+    coarse = torch.randn(1, 3, 16, 16, dtype=torch.float64)
+    spectrum = torch.fft.rfftn(coarse, dim=(2, 3), norm="forward")
+    index = contraction.retained_index((16, 16), (10, 8))
+    band = contraction.scatter(contraction.gather(spectrum, index), index, (16, 9))
+    coarse = torch.fft.irfftn(band, s=(16, 16), dim=(2, 3), norm="forward")
+    fine = torch.fft.irfftn(contraction.scatter(contraction.gather(band, index), contraction.retained_index((32, 32), (10, 8)),
+                                                (32, 17)), s=(32, 32), dim=(2, 3), norm="forward")
+    assert torch.allclose(layer(fine)[..., ::2, ::2], layer(coarse), atol=1e-13)
+
+
+def test_fno_evaluates_at_another_resolution():
+    torch.manual_seed(3)
+    model = FNO(modes=8, width=16, layers=3, projection=32).double()
+    x = torch.sin(2 * math.pi * torch.arange(64, dtype=torch.float64) / 64).reshape(1, 1, 64)
+    fine = torch.sin(2 * math.pi * torch.arange(256, dtype=torch.float64) / 256).reshape(1, 1, 256)
+    coarse_out, fine_out = model(x), model(fine)
+    assert fine_out.shape == (1, 1, 256)
+    assert (fine_out[..., ::4] - coarse_out).abs().max() < 0.05 * coarse_out.abs().max()
+
+
+def test_checkpoint_round_trip(tmp_path):
+    model = TFNO(in_channels=2, out_channels=1, modes=(5, 4), width=8, layers=2, projection=8)
+    x = torch.randn(2, 2, 12, 10)
+    path = save(model, tmp_path / "runs" / "model.pt", epoch=7)
+    rebuilt, extra = load(path)
+    assert isinstance(rebuilt, TFNO) and extra == {"epoch": 7}
+    assert torch.equal(rebuilt(x), model(x))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: FNO(in_channels=2, modes=8)(torch.randn(1, 3, 32)), ValueError, r"expects \(batch, 2, 1 spatial dims\)"),
+    (lambda: FNO(modes=(8, 8))(torch.randn(1, 1, 32)), ValueError, "2 spatial dims"),
+    (lambda: SpectralConv(2, 2, 40)(torch.randn(1, 2, 32)), ValueError, "40 modes asked along a dimension of 32"),
+    (lambda: SpectralConv(2, 2, 4, factorization="svd"), ValueError, "unknown factorization 'svd'"),
+    (lambda: SpectralConv(2, 2, 4, factorization="cp", rank=2.0), ValueError, "rank is a fraction"),
+    (lambda: load("missing.pt"), FileNotFoundError, "no checkpoint"),
+])
+def test_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
