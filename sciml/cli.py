@@ -3,6 +3,7 @@
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE
+    sciml train fno|tfno --data FILE --out DIR [--epochs N] [--lag L] [--config TOML] [--set key=value ...]
     sciml demo [--out DIR]
 """
 
@@ -63,6 +64,52 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def _train(args: argparse.Namespace) -> int:
+    import dataclasses
+    import tomllib
+
+    import torch
+
+    from .data import OperatorPairs
+    from .models import FNO, TFNO
+    from .train import LOSSES, TrainConfig, Trainer
+
+    model_keys = ("modes", "width", "layers", "projection", "rank", "factorization", "coordinates")
+    train_keys = tuple(field.name for field in dataclasses.fields(TrainConfig))
+    settings: dict[str, dict] = {"model": {}, "train": {}}
+    if args.config:
+        settings.update(tomllib.loads(open(args.config).read()))
+    for key, value in _overrides(args.set).items():
+        section, _, name = key.partition(".")
+        try:
+            settings.setdefault(section, {})[name] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            settings.setdefault(section, {})[name] = value
+    for section, allowed in (("model", model_keys), ("train", train_keys)):
+        unknown = set(settings.get(section, {})) - set(allowed)
+        if unknown:
+            raise ValueError(f"unknown {section} key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(allowed)}")
+    if set(settings) - {"model", "train"}:
+        raise ValueError(f"unknown config section(s) {', '.join(sorted(set(settings) - {'model', 'train'}))}; "
+                         f"allowed: model, train")
+    train_settings = {"epochs": args.epochs, **settings["train"]}
+    config = TrainConfig(**train_settings)
+    data = OperatorPairs(args.data, lag=args.lag)
+    samples = data.shape[0]
+    validation_samples = max(1, round(args.validation_fraction * samples))
+    per_sample = len(data) // samples
+    cut = (samples - validation_samples) * per_sample
+    train, validation = torch.utils.data.Subset(data, range(cut)), torch.utils.data.Subset(data, range(cut, len(data)))
+    channels = data[0]["x"].shape[0]
+    model = {"fno": FNO, "tfno": TFNO}[args.model](in_channels=channels, out_channels=channels, **settings["model"])
+    torch.manual_seed(config.seed)
+    trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out)
+    history = trainer.fit(train, validation, progress=not args.quiet)
+    print(f"validation relative error {history.validation[-1]:.4e} after {trainer.epoch} epochs; "
+          f"checkpoint {args.out}/last.pt")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sciml", description="Solvers, datasets and learned surrogates.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +136,20 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="summarise a dataset file and check it")
     inspect.add_argument("file")
     inspect.set_defaults(run=_inspect)
+
+    train = commands.add_parser("train", help="train a neural operator on a dataset file")
+    train.add_argument("model", choices=("fno", "tfno"))
+    train.add_argument("--data", required=True, help="HDF5 dataset (pairs u(t) -> u(t + lag))")
+    train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
+    train.add_argument("--epochs", type=int, default=50)
+    train.add_argument("--lag", type=int, default=1, help="target snapshot offset (default 1)")
+    train.add_argument("--loss", choices=("l2", "l1", "h1"), default="l2")
+    train.add_argument("--validation-fraction", type=float, default=0.1, help="last samples held out")
+    train.add_argument("--config", help="TOML with [model] and [train] tables")
+    train.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override, e.g. model.width=32 or train.learning_rate=3e-3")
+    train.add_argument("--quiet", action="store_true")
+    train.set_defaults(run=_train)
 
     demo = commands.add_parser("demo", help="solve the NLSE demo cases and write a report")
     demo.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")

@@ -38,7 +38,8 @@ class FNO(nn.Module):
         grids = torch.meshgrid(*axes, indexing="ij")
         return torch.cat([x] + [g.expand(x.shape[0], 1, *space) for g in grids], dim=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, **_) -> torch.Tensor:
+        """``x``; other batch entries (targets) are ignored, so ``model(**batch)`` works."""
         expected = self.config["in_channels"]
         if x.ndim != self.dimensions + 2 or x.shape[1] != expected:
             raise ValueError(f"{type(self).__name__} expects (batch, {expected}, {self.dimensions} spatial dims), "

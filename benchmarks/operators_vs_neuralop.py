@@ -1,0 +1,228 @@
+"""FNO and TFNO: our models against neuraloperator (``neuralop`` 2.0.0), in one process, on CPU.
+
+Data: the FNO Burgers set-up from our generator (nu = 0.1, 1024 points, 1200 samples), input
+u(t=0) -> target u(t=1), float32, shape (batch, 1, 1024); the first 1000 samples train, the last 200
+test. Generated once into ``--data`` (about a minute) and reused.
+
+Models, matched layer by layer: 1D, 4 Fourier layers of width 64 keeping the rfft modes 0..15, a
+linear lifting from 2 channels (both models append the grid x in [0, 1) themselves, so both get the
+same raw input), a 64x64 pointwise skip per layer, GELU between layers, projection 64 -> 128 -> 1.
+neuralop: ``n_modes=(31,)`` (it counts frequencies of both signs and keeps 31 // 2 + 1 = 16),
+``lifting_channel_ratio=0`` (one linear lifting layer), ``projection_channel_ratio=2``,
+``use_channel_mlp=False``, ``fno_skip="linear"``, default grid embedding. Both dense models have the
+same parameter count (real numbers; a complex parameter counts twice). Remaining differences: their
+per-layer bias sits on the Fourier branch, ours on the skip; with ``use_channel_mlp=False`` their
+block applies GELU twice between layers (gelu(gelu(h))). TFNO: theirs Tucker ``rank=0.1`` (tensorly-torch,
+``implementation="factorized"``); our ``rank`` is chosen so that our parameter count is nearest theirs.
+
+Measured, for each pair:
+- time per training step (Adam lr 1e-3, batch 32, relative L2 loss): median over ``--repeats`` steps
+  after ``--warmup`` steps, ours and theirs alternating step by step (ABBA order) on a fixed batch;
+- peak memory of a training step: each model in a fresh subprocess; peak RSS (``resource.getrusage``
+  ``ru_maxrss``) over 3 training steps minus the RSS just before the first one (includes the Adam
+  state and the autograd buffers, i.e. everything the step allocates; torch's CPU allocator returns
+  large blocks to the OS, so RSS follows the tensors);
+- test relative L2 on the 200 test samples after ``--epochs`` epochs (same batches in the same order,
+  Adam lr 1e-3, cosine schedule per step), both models trained in the same loop, step by step.
+Goal: our step time <= 0.7x theirs. ``--profile`` instead prints torch.profiler tables (top operators by
+self CPU time) of the FNO training step of both.
+
+Run: ``PYTHONPATH=. python benchmarks/operators_vs_neuralop.py`` (about 5 minutes on 2 cores);
+torch 2.13.0 CPU, neuraloperator 2.0.0, 2 threads. Written 2026-11-22.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import neuralop
+import torch
+from neuralop.models import FNO as PeerFNO
+
+from sciml.data import generate, load, open_checked
+from sciml.models import FNO, TFNO
+
+MODES, WIDTH, LAYERS, PROJECTION, BATCH, LR, TRAIN = 16, 64, 4, 128, 32, 1e-3, 1000
+PEER_TUCKER_RANK = 0.1
+
+
+def relative_l2(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of ||prediction - target|| / ||target||."""
+    return ((prediction - target).flatten(1).norm(dim=1) / target.flatten(1).norm(dim=1)).mean()
+
+
+def parameter_count(model: torch.nn.Module) -> int:
+    return sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())
+
+
+def ours(kind: str, rank: float = 0.1) -> torch.nn.Module:
+    torch.manual_seed(0)
+    if kind == "FNO":
+        return FNO(1, 1, modes=MODES, width=WIDTH, layers=LAYERS, projection=PROJECTION, coordinates=True)
+    return TFNO(1, 1, modes=MODES, width=WIDTH, layers=LAYERS, projection=PROJECTION, rank=rank)
+
+
+def theirs(kind: str) -> torch.nn.Module:
+    torch.manual_seed(0)
+    factorization = dict(factorization="tucker", rank=PEER_TUCKER_RANK) if kind == "TFNO" else {}
+    return PeerFNO(n_modes=(2 * MODES - 1,), in_channels=1, out_channels=1, hidden_channels=WIDTH, n_layers=LAYERS,
+                   lifting_channel_ratio=0, projection_channel_ratio=PROJECTION / WIDTH, use_channel_mlp=False,
+                   fno_skip="linear", positional_embedding="grid", **factorization)
+
+
+def matched_rank(target: int) -> float:
+    """Our Tucker ``rank`` whose parameter count is nearest ``target`` (bisection; counts increase with rank)."""
+    low, high = 1e-3, 1.0
+    for _ in range(30):
+        middle = (low + high) / 2
+        low, high = (middle, high) if parameter_count(ours("TFNO", middle)) <= target else (low, middle)
+    return min((low, high), key=lambda r: abs(parameter_count(ours("TFNO", r)) - target))
+
+
+def build(name: str, rank: float) -> torch.nn.Module:
+    kind, side = name.split("-")
+    return ours(kind, rank) if side == "ours" else theirs(kind)
+
+
+def load_data(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"generating {path} (about a minute)", flush=True)
+        generate(load("burgers", {"samples": "1200"}), path, batch_size=64, progress=False)
+    with open_checked(path) as f:
+        u = torch.from_numpy(f["u"][:]).float()
+    return u[:, :1], u[:, -1:]  # (samples, 1, 1024)
+
+
+def trainer(model: torch.nn.Module, steps: int | None = None):
+    """A closure doing one training step on (x, y); cosine schedule over ``steps`` when given."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps) if steps else None
+
+    def step(x: torch.Tensor, y: torch.Tensor) -> float:
+        optimizer.zero_grad(set_to_none=True)
+        loss = relative_l2(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if schedule:
+            schedule.step()
+        return float(loss)
+
+    return step
+
+
+def step_times(models: dict, x, y, warmup: int, repeats: int) -> dict[str, float]:
+    steps = {name: trainer(model) for name, model in models.items()}
+    for _ in range(warmup):
+        for step in steps.values():
+            step(x, y)
+    times = {name: [] for name in steps}
+    for i in range(repeats):
+        for name in (list(steps) if i % 2 == 0 else list(steps)[::-1]):
+            start = time.perf_counter()
+            steps[name](x, y)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def train_and_test(models: dict, x, y, x_test, y_test, epochs: int) -> dict[str, tuple[float, float]]:
+    """Train all ``models`` in one loop on identical batches; returns {name: (test rel. L2, train seconds)}."""
+    per_epoch = math.ceil(len(x) / BATCH)
+    steps = {name: trainer(model, epochs * per_epoch) for name, model in models.items()}
+    seconds = dict.fromkeys(models, 0.0)
+    generator = torch.Generator().manual_seed(0)
+    for epoch in range(epochs):
+        order = torch.randperm(len(x), generator=generator)
+        for i, batch in enumerate(order.split(BATCH)):
+            for name in (list(steps) if (epoch * per_epoch + i) % 2 == 0 else list(steps)[::-1]):
+                start = time.perf_counter()
+                steps[name](x[batch], y[batch])
+                seconds[name] += time.perf_counter() - start
+    results = {}
+    for name, model in models.items():
+        with torch.no_grad():
+            errors = [relative_l2(model(a), b) * len(a) for a, b in zip(x_test.split(BATCH), y_test.split(BATCH))]
+        results[name] = (float(sum(errors) / len(x_test)), seconds[name])
+    return results
+
+
+def peak_memory(name: str, rank: float, data: Path) -> float:
+    """Peak RSS increase (MiB) of 3 training steps of ``name``, measured in a fresh subprocess."""
+    command = [sys.executable, __file__, "--memory-of", name, "--rank", repr(rank), "--data", str(data)]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)["mib"]
+
+
+def _memory_child(name: str, rank: float, data: Path) -> None:
+    with open_checked(data) as f:
+        u = torch.from_numpy(f["u"][:BATCH]).float()
+    x, y = u[:, :1].contiguous(), u[:, -1:].contiguous()
+    step = trainer(build(name, rank))
+    with open("/proc/self/statm") as f:
+        before = int(f.read().split()[1]) * resource.getpagesize()
+    for _ in range(3):
+        step(x, y)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    print(json.dumps({"mib": (peak - before) / 2**20}))
+
+
+def profile(x, y) -> None:
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+    for name in ("FNO-ours", "FNO-theirs"):
+        step = trainer(build(name, 1.0))
+        for _ in range(5):
+            step(x, y)
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            for _ in range(10):
+                step(x, y)
+        print(f"\n{name}: 10 training steps, batch {BATCH}")
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("/tmp/opbench/burgers.h5"))
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="only print profiles of the FNO training steps")
+    parser.add_argument("--memory-of", help=argparse.SUPPRESS)
+    parser.add_argument("--rank", type=float, default=0.1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    if args.memory_of:
+        return _memory_child(args.memory_of, args.rank, args.data)
+
+    inputs, targets = load_data(args.data)
+    x, y, x_test, y_test = inputs[:TRAIN], targets[:TRAIN], inputs[TRAIN:], targets[TRAIN:]
+    if args.profile:
+        return profile(x[:BATCH], y[:BATCH])
+    rank = matched_rank(parameter_count(theirs("TFNO")))
+    print(f"torch {torch.__version__}, neuralop {neuralop.__version__}, {torch.get_num_threads()} threads; "
+          f"Burgers {len(x)} train / {len(x_test)} test, 1024 points; our TFNO rank {rank:.4f}\n")
+    print("| model | params ours | params theirs | step ms ours | step ms theirs | ours/theirs "
+          "| peak MiB ours | peak MiB theirs | test rel. L2 ours | test rel. L2 theirs | train s ours | train s theirs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for kind in ("FNO", "TFNO"):
+        names = (f"{kind}-ours", f"{kind}-theirs")
+        counts = [parameter_count(build(n, rank)) for n in names]
+        times = step_times({n: build(n, rank) for n in names}, x[:BATCH], y[:BATCH], args.warmup, args.repeats)
+        memory = [peak_memory(n, rank, args.data) for n in names]
+        trained = train_and_test({n: build(n, rank) for n in names}, x, y, x_test, y_test, args.epochs)
+        a, b = (times[n] * 1e3 for n in names)
+        print(f"| {kind} | {counts[0]} | {counts[1]} | {a:.1f} | {b:.1f} | {a / b:.2f} | {memory[0]:.0f} | {memory[1]:.0f} "
+              f"| {trained[names[0]][0]:.4f} | {trained[names[1]][0]:.4f} "
+              f"| {trained[names[0]][1]:.0f} | {trained[names[1]][1]:.0f} |", flush=True)
+    print(f"\nstep: median of {args.repeats} after {args.warmup} warm-up, alternating; training: {args.epochs} epochs, "
+          f"batch {BATCH}, Adam lr {LR}, cosine schedule; goal ours/theirs <= 0.70")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Losses and the trainer: exact loss values, learning a known operator, resume, CLI errors."""
+
+import math
+
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+from sciml.cli import main as cli
+from sciml.models import FNO, load
+from sciml.train import RelativeH1, RelativeLp, TrainConfig, Trainer
+
+
+def test_relative_losses():
+    x = torch.linspace(0, 1, 65)[:-1]
+    u = torch.sin(2 * math.pi * x).reshape(1, 1, 64)
+    assert float(RelativeLp()(2 * u, y=u)) == pytest.approx(1.0, rel=1e-6)
+    assert float(RelativeLp(1.0)(u + 0.5 * u, y=u)) == pytest.approx(0.5, rel=1e-6)
+    assert float(RelativeH1()(u, y=u)) == 0.0
+    assert float(RelativeH1()(3 * u, y=u)) == pytest.approx(2.0, rel=1e-5)
+    with pytest.raises(ValueError, match="differ in shape"):
+        RelativeLp()(u, y=u[..., :32])
+
+
+class Pairs(TensorDataset):
+    """Dict items for the trainer: x a random smooth field, y its spectral derivative (a linear operator)."""
+
+    def __init__(self, samples: int, seed: int):
+        generator = torch.Generator().manual_seed(seed)
+        k = torch.fft.rfftfreq(64, d=1 / 64)
+        c = torch.randn(samples, 1, 33, dtype=torch.complex64, generator=generator) * torch.exp(-k / 3)
+        c[..., 0] = 0
+        super().__init__(torch.fft.irfft(c, n=64), torch.fft.irfft(1j * 2 * math.pi * k * c, n=64) / 10)
+
+    def __getitem__(self, i):
+        x, y = super().__getitem__(i)
+        return {"x": x, "y": y}
+
+
+def _model():
+    torch.manual_seed(0)
+    return FNO(modes=12, width=16, layers=2, projection=16, coordinates=False)
+
+
+def test_training_learns_a_linear_operator():
+    config = TrainConfig(epochs=20, batch_size=16, learning_rate=5e-3, warmup_steps=10)
+    trainer = Trainer(_model(), RelativeLp(), config)
+    history = trainer.fit(Pairs(128, 0), Pairs(32, 1), progress=False)
+    assert history.validation[0] > 0.5 and history.validation[-1] < 0.15, history.validation
+
+
+class Interrupting(Pairs):
+    """Raises KeyboardInterrupt at the ``after``-th item read, as a user pressing Ctrl-C mid-epoch."""
+
+    def __init__(self, samples, seed, after):
+        super().__init__(samples, seed)
+        self.reads, self.after = 0, after
+
+    def __getitem__(self, i):
+        self.reads += 1
+        if self.reads > self.after:
+            raise KeyboardInterrupt
+        return super().__getitem__(i)
+
+
+def test_resume_equals_an_uninterrupted_run(tmp_path):
+    config = TrainConfig(epochs=4, batch_size=16, learning_rate=3e-3, warmup_steps=5)
+    Trainer(_model(), RelativeLp(), config, out=tmp_path / "straight").fit(Pairs(64, 0), Pairs(16, 1), progress=False)
+    with pytest.raises(KeyboardInterrupt):  # interrupted in the middle of epoch 3
+        Trainer(_model(), RelativeLp(), config, out=tmp_path / "resumed").fit(
+            Interrupting(64, 0, after=2 * 64 + 20), Pairs(16, 1), progress=False)
+    resumed = Trainer(_model(), RelativeLp(), config, out=tmp_path / "resumed")
+    history = resumed.fit(Pairs(64, 0), Pairs(16, 1), progress=False)
+    assert resumed.epoch == 4 and len(history.train) == 4
+    straight, _ = load(tmp_path / "straight" / "last.pt")
+    again, _ = load(tmp_path / "resumed" / "last.pt")
+    for (name, p), q in zip(straight.state_dict().items(), again.state_dict().values()):
+        assert torch.equal(p, q), name
+
+
+def test_train_cli_refuses_unknown_keys_and_mismatched_data(tmp_path, capsys):
+    assert cli(["train", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run"),
+                "--set", "model.depth=3"]) == 2
+    assert "unknown model key(s) depth; allowed: modes, width" in capsys.readouterr().err
+    assert cli(["train", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run")]) == 2
+    assert "no such file" in capsys.readouterr().err
