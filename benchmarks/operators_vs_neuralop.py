@@ -2,7 +2,7 @@
 
 Data: the FNO Burgers set-up from our generator (nu = 0.1, 1024 points, 1200 samples), input
 u(t=0) -> target u(t=1), float32, shape (batch, 1, 1024); the first 1000 samples train, the last 200
-test. Generated once into ``--data`` (about a minute) and reused.
+test. Generated once into ``--data`` (1 to 7 minutes, depending on the load) and reused.
 
 Models, matched layer by layer: 1D, 4 Fourier layers of width 64 keeping the rfft modes 0..15, a
 linear lifting from 2 channels (both models append the grid x in [0, 1) themselves, so both get the
@@ -17,11 +17,12 @@ block applies GELU twice between layers (gelu(gelu(h))). TFNO: theirs Tucker ``r
 
 Measured, for each pair:
 - time per training step (Adam lr 1e-3, batch 32, relative L2 loss): median over ``--repeats`` steps
-  after ``--warmup`` steps, ours and theirs alternating step by step (ABBA order) on a fixed batch;
-- peak memory of a training step: each model in a fresh subprocess; peak RSS (``resource.getrusage``
-  ``ru_maxrss``) over 3 training steps minus the RSS just before the first one (includes the Adam
-  state and the autograd buffers, i.e. everything the step allocates; torch's CPU allocator returns
-  large blocks to the OS, so RSS follows the tensors);
+  after ``--warmup`` steps, ours and theirs alternating step by step (which goes first alternates too) on one fixed batch;
+- peak memory of a training step: ``torch.profiler`` with ``profile_memory=True`` over one step (after
+  two, so Adam state and gradients already exist); the running sum of the recorded CPU allocations
+  and frees, its maximum = the most tensor memory the step holds on top of the model and optimizer.
+  (Cross-checked against peak RSS in a fresh process with ``MALLOC_MMAP_THRESHOLD_=65536``; plain
+  RSS is not usable, glibc keeps freed blocks.)
 - test relative L2 on the 200 test samples after ``--epochs`` epochs (same batches in the same order,
   Adam lr 1e-3, cosine schedule per step), both models trained in the same loop, step by step.
 Goal: our step time <= 0.7x theirs. ``--profile`` instead prints torch.profiler tables (top operators by
@@ -34,12 +35,9 @@ torch 2.13.0 CPU, neuraloperator 2.0.0, 2 threads. Written 2026-11-22.
 from __future__ import annotations
 
 import argparse
-import json
+import itertools
 import math
-import resource
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -81,7 +79,7 @@ def theirs(kind: str) -> torch.nn.Module:
 def matched_rank(target: int) -> float:
     """Our Tucker ``rank`` whose parameter count is nearest ``target`` (bisection; counts increase with rank)."""
     low, high = 1e-3, 1.0
-    for _ in range(30):
+    for _ in range(24):
         middle = (low + high) / 2
         low, high = (middle, high) if parameter_count(ours("TFNO", middle)) <= target else (low, middle)
     return min((low, high), key=lambda r: abs(parameter_count(ours("TFNO", r)) - target))
@@ -95,7 +93,7 @@ def build(name: str, rank: float) -> torch.nn.Module:
 def load_data(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"generating {path} (about a minute)", flush=True)
+        print(f"generating {path}", flush=True)
         generate(load("burgers", {"samples": "1200"}), path, batch_size=64, progress=False)
     with open_checked(path) as f:
         u = torch.from_numpy(f["u"][:]).float()
@@ -107,14 +105,12 @@ def trainer(model: torch.nn.Module, steps: int | None = None):
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps) if steps else None
 
-    def step(x: torch.Tensor, y: torch.Tensor) -> float:
+    def step(x: torch.Tensor, y: torch.Tensor) -> None:
         optimizer.zero_grad(set_to_none=True)
-        loss = relative_l2(model(x), y)
-        loss.backward()
+        relative_l2(model(x), y).backward()
         optimizer.step()
         if schedule:
             schedule.step()
-        return float(loss)
 
     return step
 
@@ -154,32 +150,23 @@ def train_and_test(models: dict, x, y, x_test, y_test, epochs: int) -> dict[str,
     return results
 
 
-def peak_memory(name: str, rank: float, data: Path) -> float:
-    """Peak RSS increase (MiB) of 3 training steps of ``name``, measured in a fresh subprocess."""
-    command = [sys.executable, __file__, "--memory-of", name, "--rank", repr(rank), "--data", str(data)]
-    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)["mib"]
-
-
-def _memory_child(name: str, rank: float, data: Path) -> None:
-    with open_checked(data) as f:
-        u = torch.from_numpy(f["u"][:BATCH]).float()
-    x, y = u[:, :1].contiguous(), u[:, -1:].contiguous()
-    step = trainer(build(name, rank))
-    with open("/proc/self/statm") as f:
-        before = int(f.read().split()[1]) * resource.getpagesize()
-    for _ in range(3):
+def peak_memory(model: torch.nn.Module, x, y) -> float:
+    """Peak torch CPU memory (MiB) allocated during one training step, over what was held before it."""
+    step = trainer(model)
+    step(x, y), step(x, y)  # Adam state and gradients exist from here on
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
         step(x, y)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
-    print(json.dumps({"mib": (peak - before) / 2**20}))
+    records = sorted((e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"),
+                     key=lambda e: e.start_ns())
+    return max(itertools.accumulate(e.nbytes() for e in records)) / 2**20
 
 
 def profile(x, y) -> None:
-    from torch.profiler import ProfilerActivity, profile as torch_profile
     for name in ("FNO-ours", "FNO-theirs"):
         step = trainer(build(name, 1.0))
         for _ in range(5):
             step(x, y)
-        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
             for _ in range(10):
                 step(x, y)
         print(f"\n{name}: 10 training steps, batch {BATCH}")
@@ -193,13 +180,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="only print profiles of the FNO training steps")
-    parser.add_argument("--memory-of", help=argparse.SUPPRESS)
-    parser.add_argument("--rank", type=float, default=0.1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(2)
-    if args.memory_of:
-        return _memory_child(args.memory_of, args.rank, args.data)
-
     inputs, targets = load_data(args.data)
     x, y, x_test, y_test = inputs[:TRAIN], targets[:TRAIN], inputs[TRAIN:], targets[TRAIN:]
     if args.profile:
@@ -214,7 +196,7 @@ def main() -> None:
         names = (f"{kind}-ours", f"{kind}-theirs")
         counts = [parameter_count(build(n, rank)) for n in names]
         times = step_times({n: build(n, rank) for n in names}, x[:BATCH], y[:BATCH], args.warmup, args.repeats)
-        memory = [peak_memory(n, rank, args.data) for n in names]
+        memory = [peak_memory(build(n, rank), x[:BATCH], y[:BATCH]) for n in names]
         trained = train_and_test({n: build(n, rank) for n in names}, x, y, x_test, y_test, args.epochs)
         a, b = (times[n] * 1e3 for n in names)
         print(f"| {kind} | {counts[0]} | {counts[1]} | {a:.1f} | {b:.1f} | {a / b:.2f} | {memory[0]:.0f} | {memory[1]:.0f} "

@@ -4,6 +4,7 @@
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE
     sciml train fno|tfno --data FILE --out DIR [--epochs N] [--lag L] [--config TOML] [--set key=value ...]
+    sciml compare RUN --data TEST.h5 [--out DIR]
     sciml demo [--out DIR]
 """
 
@@ -103,10 +104,19 @@ def _train(args: argparse.Namespace) -> int:
     channels = data[0]["x"].shape[0]
     model = {"fno": FNO, "tfno": TFNO}[args.model](in_channels=channels, out_channels=channels, **settings["model"])
     torch.manual_seed(config.seed)
-    trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out)
+    trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out,
+                      metadata={"data": str(args.data), "lag": args.lag, "standardize": False})
     history = trainer.fit(train, validation, progress=not args.quiet)
     print(f"validation relative error {history.validation[-1]:.4e} after {trainer.epoch} epochs; "
           f"checkpoint {args.out}/last.pt")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .evaluate import compare
+
+    report = compare(args.run, args.data, args.out or f"{args.run}/report", samples=args.samples)
+    print(f"report: {report}")
     return 0
 
 
@@ -125,17 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--batch-size", type=int, default=64, help="samples solved together (default 64)")
     generate.add_argument("--overwrite", action="store_true", help="replace an existing complete file")
     generate.add_argument("--quiet", action="store_true", help="no progress bar")
-    generate.set_defaults(run=_generate)
+    generate.set_defaults(handler=_generate)
 
     merge = commands.add_parser("merge", help="merge complete shard files into one")
     merge.add_argument("parts", nargs="+", help="shard files")
     merge.add_argument("--out", required=True, help="merged HDF5 file")
     merge.add_argument("--overwrite", action="store_true", help="replace an existing file")
-    merge.set_defaults(run=_merge)
+    merge.set_defaults(handler=_merge)
 
     inspect = commands.add_parser("inspect", help="summarise a dataset file and check it")
     inspect.add_argument("file")
-    inspect.set_defaults(run=_inspect)
+    inspect.set_defaults(handler=_inspect)
 
     train = commands.add_parser("train", help="train a neural operator on a dataset file")
     train.add_argument("model", choices=("fno", "tfno"))
@@ -149,13 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                        help="override, e.g. model.width=32 or train.learning_rate=3e-3")
     train.add_argument("--quiet", action="store_true")
-    train.set_defaults(run=_train)
+    train.set_defaults(handler=_train)
+
+    compare = commands.add_parser("compare", help="compare a trained model with the solver on held-out data")
+    compare.add_argument("run", help="run folder with last.pt")
+    compare.add_argument("--data", required=True, help="held-out HDF5 dataset")
+    compare.add_argument("--out", help="report folder (default: RUN/report)")
+    compare.add_argument("--samples", type=int, default=32, help="held-out samples used (default 32)")
+    compare.set_defaults(handler=_compare)
 
     demo = commands.add_parser("demo", help="solve the NLSE demo cases and write a report")
     demo.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     demo.add_argument("--rtol", type=float, default=1e-10, help="relative tolerance (default: 1e-10)")
     demo.add_argument("--atol", type=float, default=1e-12, help="absolute tolerance (default: 1e-12)")
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(handler=_demo)
     return parser
 
 
@@ -164,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     from .data import DatasetFileError, RecipeError
 
     try:
-        return args.run(args)
+        return args.handler(args)
     except (RecipeError, DatasetFileError, ValueError, TypeError, FileExistsError, PermissionError,
             FileNotFoundError) as error:
         print(f"sciml {args.command}: error: {error}", file=sys.stderr)

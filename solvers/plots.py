@@ -18,6 +18,11 @@ def _pyplot():
     return plt
 
 
+def close(figure) -> None:
+    """Release a figure made here (pyplot keeps every open figure alive)."""
+    _pyplot().close(figure)
+
+
 def spacetime(x: torch.Tensor, t: torch.Tensor, u: torch.Tensor, title: str = ""):
     """``|u|^2`` over ``(x, t)``; ``u`` of shape ``(T, n)``."""
     plt = _pyplot()

@@ -58,8 +58,11 @@ def _schedule(optimizer: torch.optim.Optimizer, warmup: int, total: int) -> torc
 
 
 class Trainer:
-    def __init__(self, model: torch.nn.Module, loss, config: TrainConfig, out: str | Path | None = None):
+    def __init__(self, model: torch.nn.Module, loss, config: TrainConfig, out: str | Path | None = None,
+                 metadata: dict | None = None):
+        """``metadata`` (e.g. the data file and the lag) is stored in every checkpoint."""
         self.model, self.loss, self.config = model, loss, config
+        self.metadata = dict(metadata or {})
         self.out = Path(out) if out is not None else None
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
         self.history = History()
@@ -135,7 +138,7 @@ class Trainer:
             return
         checkpoint.save(self.model, self.out / "last.pt", optimizer=self.optimizer.state_dict(),
                         scheduler=scheduler.state_dict(), epoch=self.epoch, history=asdict(self.history),
-                        train_config=asdict(self.config))
+                        train_config=asdict(self.config), metadata=self.metadata)
 
     def _resume(self, scheduler) -> None:
         state = torch.load(self.out / "last.pt", map_location="cpu", weights_only=True)
