@@ -3,7 +3,7 @@
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE
-    sciml train fno|tfno --data FILE --out DIR [--epochs N] [--lag L] [--config TOML] [--set key=value ...]
+    sciml train fno|tfno|mgno --data FILE --out DIR [--epochs N] [--lag L] [--config TOML] [--set key=value ...]
     sciml compare RUN --data TEST.h5 [--out DIR]
     sciml demo [--out DIR]
 """
@@ -72,10 +72,13 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from .data import OperatorPairs
-    from .models import FNO, TFNO
+    from .models import FNO, TFNO, MgNO
     from .train import LOSSES, TrainConfig, Trainer
 
-    model_keys = ("modes", "width", "layers", "projection", "rank", "factorization", "coordinates")
+    model_keys = {"fno": ("modes", "width", "layers", "projection", "rank", "factorization", "coordinates"),
+                  "mgno": ("width", "layers", "levels", "padding", "bias_resolution")}
+    model_keys["tfno"] = model_keys["fno"]
+    model_keys = model_keys[args.model]
     train_keys = tuple(field.name for field in dataclasses.fields(TrainConfig))
     settings: dict[str, dict] = {"model": {}, "train": {}}
     if args.config:
@@ -102,7 +105,8 @@ def _train(args: argparse.Namespace) -> int:
     cut = (samples - validation_samples) * per_sample
     train, validation = torch.utils.data.Subset(data, range(cut)), torch.utils.data.Subset(data, range(cut, len(data)))
     channels = data[0]["x"].shape[0]
-    model = {"fno": FNO, "tfno": TFNO}[args.model](in_channels=channels, out_channels=channels, **settings["model"])
+    model = {"fno": FNO, "tfno": TFNO, "mgno": MgNO}[args.model](in_channels=channels, out_channels=channels,
+                                                                 **settings["model"])
     torch.manual_seed(config.seed)
     trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out,
                       metadata={"data": str(args.data), "lag": args.lag, "standardize": False})
@@ -148,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(handler=_inspect)
 
     train = commands.add_parser("train", help="train a neural operator on a dataset file")
-    train.add_argument("model", choices=("fno", "tfno"))
+    train.add_argument("model", choices=("fno", "tfno", "mgno"))
     train.add_argument("--data", required=True, help="HDF5 dataset (pairs u(t) -> u(t + lag))")
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
     train.add_argument("--epochs", type=int, default=50)

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from sciml.models import FACTORIZATIONS, FNO, TFNO, SpectralConv, load, save
+from sciml.models import FACTORIZATIONS, FNO, TFNO, MgNO, SpectralConv, load, save
 from solvers.spectral import contraction
 
 
@@ -96,3 +96,30 @@ def test_checkpoint_round_trip(tmp_path):
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_mgno_is_translation_equivariant_with_periodic_padding():
+    """With circular padding and a bias that does not vary in space, shifting the input by the coarsest
+    stride shifts the output by the same amount, exactly."""
+    torch.manual_seed(4)
+    model = MgNO(in_channels=2, out_channels=1, width=6, layers=2, levels=3).double()
+    x = torch.randn(2, 2, 32, dtype=torch.float64)
+    shifted = model(torch.roll(x, 4, dims=-1))
+    assert torch.allclose(shifted, torch.roll(model(x), 4, dims=-1), atol=1e-12)
+    dirichlet = MgNO(in_channels=2, out_channels=1, width=6, layers=2, levels=3, padding="zeros").double()
+    assert not torch.allclose(dirichlet(torch.roll(x, 4, dims=-1)), torch.roll(dirichlet(x), 4, dims=-1), atol=1e-6)
+
+
+def test_mgno_gradients_resolutions_and_checkpoint(tmp_path):
+    torch.manual_seed(5)
+    model = MgNO(in_channels=1, out_channels=1, width=4, layers=2, levels=3, dimensions=2, bias_resolution=8)
+    for size in ((16, 16), (32, 24)):
+        assert model(torch.randn(2, 1, *size)).shape == (2, 1, *size)
+    model(torch.randn(2, 1, 16, 16)).square().mean().backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+    x = torch.randn(1, 1, 16, 16)
+    rebuilt, _ = load(save(model, tmp_path / "mgno.pt"))
+    assert torch.equal(rebuilt(x), model(x))
+    with pytest.raises(ValueError, match="divisible by 2\\^\\(levels - 1\\) = 4"):
+        model(torch.randn(1, 1, 18, 16))

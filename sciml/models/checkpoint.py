@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from .fno import FNO, TFNO
+from .mgno import MgNO
 
-MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO}
+MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO}
 
 
 def save(model: nn.Module, path: str | Path, **extra) -> Path:
