@@ -67,35 +67,36 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     import dataclasses
+    import inspect
     import tomllib
+    from pathlib import Path
 
     import torch
 
     from .data import OperatorPairs
+    from .data.recipe import parse_value
     from .models import FNO, TFNO, MgNO
     from .train import LOSSES, TrainConfig, Trainer
 
-    model_keys = {"fno": ("modes", "width", "layers", "projection", "rank", "factorization", "coordinates"),
-                  "mgno": ("width", "layers", "levels", "padding", "bias_resolution")}
-    model_keys["tfno"] = model_keys["fno"]
-    model_keys = model_keys[args.model]
-    train_keys = tuple(field.name for field in dataclasses.fields(TrainConfig))
+    models = {"fno": FNO, "tfno": TFNO, "mgno": MgNO}
+    signature = inspect.signature(FNO if args.model == "tfno" else models[args.model])
+    allowed = {
+        "model": tuple(name for name in signature.parameters if name not in ("in_channels", "out_channels")),
+        "train": tuple(field.name for field in dataclasses.fields(TrainConfig)),
+    }
     settings: dict[str, dict] = {"model": {}, "train": {}}
     if args.config:
-        settings.update(tomllib.loads(open(args.config).read()))
+        settings.update(tomllib.loads(Path(args.config).read_text()))
     for key, value in _overrides(args.set).items():
         section, _, name = key.partition(".")
-        try:
-            settings.setdefault(section, {})[name] = tomllib.loads(f"v = {value}")["v"]
-        except tomllib.TOMLDecodeError:
-            settings.setdefault(section, {})[name] = value
-    for section, allowed in (("model", model_keys), ("train", train_keys)):
-        unknown = set(settings.get(section, {})) - set(allowed)
-        if unknown:
-            raise ValueError(f"unknown {section} key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(allowed)}")
-    if set(settings) - {"model", "train"}:
-        raise ValueError(f"unknown config section(s) {', '.join(sorted(set(settings) - {'model', 'train'}))}; "
+        settings.setdefault(section, {})[name] = parse_value(value)
+    if set(settings) - set(allowed):
+        raise ValueError(f"unknown config section(s) {', '.join(sorted(set(settings) - set(allowed)))}; "
                          f"allowed: model, train")
+    for section, keys in allowed.items():
+        unknown = set(settings[section]) - set(keys)
+        if unknown:
+            raise ValueError(f"unknown {section} key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(keys)}")
     train_settings = {"epochs": args.epochs, **settings["train"]}
     config = TrainConfig(**train_settings)
     data = OperatorPairs(args.data, lag=args.lag)
@@ -105,8 +106,7 @@ def _train(args: argparse.Namespace) -> int:
     cut = (samples - validation_samples) * per_sample
     train, validation = torch.utils.data.Subset(data, range(cut)), torch.utils.data.Subset(data, range(cut, len(data)))
     channels = data[0]["x"].shape[0]
-    model = {"fno": FNO, "tfno": TFNO, "mgno": MgNO}[args.model](in_channels=channels, out_channels=channels,
-                                                                 **settings["model"])
+    model = models[args.model](in_channels=channels, out_channels=channels, **settings["model"])
     torch.manual_seed(config.seed)
     trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out,
                       metadata={"data": str(args.data), "lag": args.lag, "standardize": False})

@@ -127,11 +127,16 @@ def load(name_or_path: str | Path, overrides: dict[str, str] | None = None) -> R
     return parse(data)
 
 
-def _override(data: dict, key: str, value: str) -> None:
+def parse_value(text: str):
+    """A command-line value as TOML (``256``, ``1e-3``, ``"etdrk4"``, ``{uniform = [1, 2]}``), else the string."""
     try:
-        parsed = tomllib.loads(f"v = {value}")["v"]
+        return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        parsed = value
+        return text
+
+
+def _override(data: dict, key: str, value: str) -> None:
+    parsed = parse_value(value)
     *sections, last = key.split(".")
     target = data
     for section in sections:
