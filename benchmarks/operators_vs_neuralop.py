@@ -195,8 +195,8 @@ def main() -> None:
     print(f"torch {torch.__version__}, neuralop {neuralop.__version__}, {torch.get_num_threads()} threads; "
           f"Burgers {len(x)} train / {len(x_test)} test, 1024 points; our TFNO rank {rank:.4f}; "
           f"load average {os.getloadavg()[0]:.2f}\n")
-    print("| model | params ours | params theirs | step ms ours | step ms theirs | ours/theirs "
-          "| peak MiB ours | peak MiB theirs | test rel. L2 ours | test rel. L2 theirs | train s ours | train s theirs |")
+    print("| model | params ours | params theirs | step ms ours | step ms theirs | ours/theirs | peak MiB ours "
+          "| peak MiB theirs | test rel. L2 ours | test rel. L2 theirs | train s ours | train s theirs |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in ("FNO", "TFNO"):
         names = (f"{kind}-ours", f"{kind}-theirs")

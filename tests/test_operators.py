@@ -123,3 +123,22 @@ def test_mgno_gradients_resolutions_and_checkpoint(tmp_path):
     assert torch.equal(rebuilt(x), model(x))
     with pytest.raises(ValueError, match="divisible by 2\\^\\(levels - 1\\) = 4"):
         model(torch.randn(1, 1, 18, 16))
+
+
+@pytest.mark.parametrize("n, modes", [(64, 8), (1024, 16), (32, 17)])
+def test_truncated_dft_path_equals_the_fft_path(n, modes):
+    torch.manual_seed(6)
+    layer = SpectralConv(3, 4, modes).double()
+    x = torch.randn(2, 3, n, dtype=torch.float64)
+    spectrum = torch.fft.rfft(x, norm="forward")
+    index = contraction.retained_index((n,), (modes,))
+    through_fft = torch.fft.irfft(contraction.scatter(layer.contract(contraction.gather(spectrum, index)), index,
+                                                      (n // 2 + 1,)), n=n, norm="forward")
+    assert torch.allclose(layer._matrix_dft(x), through_fft, atol=1e-14)
+    assert layer._uses_matrix_dft((n,)) == (4 * modes <= 8 * math.log2(n))
+
+
+def test_contraction_by_mode_equals_einsum():
+    x = torch.randn(2, 3, 4, 5, dtype=torch.complex128)
+    weight = torch.randn(3, 6, 4, 5, dtype=torch.complex128)
+    assert torch.allclose(contraction.dense_by_mode(x, weight), contraction.dense(x, weight), atol=1e-14)

@@ -41,7 +41,12 @@ def _solve_scale(count, target: float) -> float:
 
 
 class SpectralConv(nn.Module):
-    """Fourier layer with ``modes`` retained per spatial dimension (the last one of the real FFT)."""
+    """Fourier layer with ``modes`` retained per spatial dimension (the last one of the real FFT).
+
+    In 1D, when ``4 m <= 8 log2(n)``, the ``m`` retained modes are computed as real matrix products with
+    cosine/sine tables (a truncated DFT, cached per resolution) and mixed by one real batched product
+    over the modes: the same layer without the full FFTs, zero-filled spectra and complex kernels.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, modes: int | tuple[int, ...],
                  factorization: str = "dense", rank: float = 1.0, reference_batch: int = 32):
@@ -54,6 +59,7 @@ class SpectralConv(nn.Module):
         if not 0 < rank <= 1 and factorization != "dense":
             raise ValueError(f"rank is a fraction of the dense parameter count in (0, 1], got {rank!r}")
         self.in_channels, self.out_channels, self.modes, self.factorization = in_channels, out_channels, modes, factorization
+        self._dft_cache: dict = {}
         shape = (in_channels, out_channels) + modes
         size = math.prod(shape)
         std = 1.0 / (in_channels * out_channels)  # the scale of the FNO reference initialisation
@@ -107,7 +113,7 @@ class SpectralConv(nn.Module):
     def contract(self, block: torch.Tensor) -> torch.Tensor:
         """Retained coefficients ``(B, C_in, *modes)`` to ``(B, C_out, *modes)``."""
         if self.contract_with == "dense":
-            return contraction.dense(block, self.dense_weight().to(block.dtype))
+            return contraction.dense_by_mode(block, self.dense_weight().to(block.dtype))
         parameters = [_complex(p).to(block.dtype) for p in self.factors]
         if self.factorization == "cp":
             return contraction.cp(block, parameters[0], parameters[1:])
@@ -115,11 +121,43 @@ class SpectralConv(nn.Module):
             return contraction.tucker(block, parameters[0], parameters[1:])
         return contraction.tensor_train(block, parameters)
 
+    def _tables(self, n: int, dtype: torch.dtype, device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Truncated real DFT ``(n, 2m)`` (forward normalisation) and its inverse ``(2m, n)``, cached."""
+        key = (n, dtype, device)
+        if key not in self._dft_cache:
+            m = self.modes[0]
+            angle = 2 * math.pi * torch.outer(torch.arange(n, dtype=torch.float64), torch.arange(m, dtype=torch.float64)) / n
+            weights = torch.full((m,), 2.0, dtype=torch.float64)
+            weights[0] = 1.0
+            if 2 * (m - 1) == n:  # the Nyquist mode counts once
+                weights[-1] = 1.0
+            forward = torch.cat([torch.cos(angle), -torch.sin(angle)], 1) / n
+            inverse = torch.cat([weights * torch.cos(angle), -weights * torch.sin(angle)], 1).T
+            self._dft_cache[key] = (forward.to(device=device, dtype=dtype), inverse.contiguous().to(device=device, dtype=dtype))
+        return self._dft_cache[key]
+
+    def _uses_matrix_dft(self, space: tuple[int, ...]) -> bool:
+        return len(space) == 1 and self.contract_with == "dense" and 4 * self.modes[0] <= 8 * math.log2(space[0])
+
+    def _matrix_dft(self, x: torch.Tensor) -> torch.Tensor:
+        batch, m = x.shape[0], self.modes[0]
+        forward, inverse = self._tables(x.shape[-1], x.dtype, x.device)
+        spectrum = (x @ forward).reshape(batch, self.in_channels, 2, m)  # real parts, then imaginary parts
+        stacked = spectrum.permute(3, 0, 2, 1).reshape(m, batch, 2 * self.in_channels)
+        mixed = torch.bmm(stacked, contraction.real_blocks(self.dense_weight().to(torch.complex128 if x.dtype == torch.float64
+                                                                                      else torch.complex64)))
+        return mixed.reshape(m, batch, 2, self.out_channels).permute(1, 3, 2, 0).reshape(batch, self.out_channels, 2 * m) @ inverse
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         d = len(self.modes)
         if x.ndim != d + 2 or x.shape[1] != self.in_channels:
             raise ValueError(f"SpectralConv expects (batch, {self.in_channels}, {d} spatial dims), got {tuple(x.shape)}")
         space = tuple(x.shape[2:])
+        if self.modes[0] > space[-1] // 2 + 1:
+            raise ValueError(f"{self.modes[0]} modes asked along a dimension of {space[-1]} points "
+                             f"(at most {space[-1] // 2 + 1})")
+        if self._uses_matrix_dft(space):
+            return self._matrix_dft(x)
         dims = tuple(range(2, d + 2))
         spectrum = torch.fft.rfftn(x, dim=dims, norm="forward")
         index = contraction.retained_index(space, self.modes, device=x.device)

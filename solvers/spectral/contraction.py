@@ -113,3 +113,21 @@ def reconstruct(kind: str, parameters: list[torch.Tensor]) -> torch.Tensor:
         terms = [f"{ranks[0]}i{ranks[1]}", f"{ranks[1]}o{ranks[2]}"] + [f"{ranks[2 + j]}{k[j]}{ranks[3 + j]}" for j in range(d)]
         return torch.einsum(f"{','.join(terms)}->io{k}", *parameters)
     raise ValueError(f"unknown factorization {kind!r}; allowed: cp, tucker, tt")
+
+
+def real_blocks(weight: torch.Tensor) -> torch.Tensor:
+    """Complex ``(C_in, C_out, *m)`` weight as real ``(M, 2 C_in, 2 C_out)`` blocks ``[[Re, Im], [-Im, Re]]``,
+    one per mode, so that ``[Re x, Im x] @ block = [Re(x W), Im(x W)]``."""
+    c_in, c_out = weight.shape[:2]
+    w = weight.reshape(c_in, c_out, -1).permute(2, 0, 1)
+    return torch.cat([torch.cat([w.real, w.imag], 2), torch.cat([-w.imag, w.real], 2)], 1)
+
+
+def dense_by_mode(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """:func:`dense` as one real batched matrix product over the modes (no complex kernels)."""
+    batch, c_in, *modes = x.shape
+    c_out = weight.shape[1]
+    flat = x.reshape(batch, c_in, -1)
+    stacked = torch.cat([flat.real, flat.imag], 1).permute(2, 0, 1)  # (M, B, 2 C_in)
+    y = torch.bmm(stacked, real_blocks(weight))  # (M, B, 2 C_out)
+    return torch.complex(y[..., :c_out], y[..., c_out:]).permute(1, 2, 0).reshape(batch, c_out, *modes)
