@@ -45,7 +45,8 @@ class SpectralConv(nn.Module):
 
     In 1D, when ``4 m <= 8 log2(n)``, the ``m`` retained modes are computed as real matrix products with
     cosine/sine tables (a truncated DFT, cached per resolution) and mixed by one real batched product
-    over the modes: the same layer without the full FFTs, zero-filled spectra and complex kernels.
+    over the modes: the same layer without the full FFTs, zero-filled spectra and complex kernels. A
+    factorized weight is then reconstructed (cheap next to the products for such shapes).
     """
 
     def __init__(self, in_channels: int, out_channels: int, modes: int | tuple[int, ...],
@@ -137,7 +138,7 @@ class SpectralConv(nn.Module):
         return self._dft_cache[key]
 
     def _uses_matrix_dft(self, space: tuple[int, ...]) -> bool:
-        return len(space) == 1 and self.contract_with == "dense" and 4 * self.modes[0] <= 8 * math.log2(space[0])
+        return len(space) == 1 and 4 * self.modes[0] <= 8 * math.log2(space[0])
 
     def _matrix_dft(self, x: torch.Tensor) -> torch.Tensor:
         batch, m = x.shape[0], self.modes[0]
