@@ -42,7 +42,7 @@ def _generate(args: argparse.Namespace) -> int:
         overrides["seed"] = str(args.seed)
     recipe = load(args.recipe, overrides)
     path = generate(recipe, args.out, shard=parse_shard(args.shard), batch_size=args.batch_size,
-                    overwrite=args.overwrite, progress=not args.quiet)
+                    overwrite=args.overwrite, progress=not args.quiet, device=args.device)
     print(f"wrote {path}")
     return 0
 
@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="override a recipe value, e.g. grid.n=256 (repeatable)")
     generate.add_argument("--shard", help="generate only shard i of k, e.g. 3/8")
     generate.add_argument("--batch-size", type=int, default=64, help="samples solved together (default 64)")
+    generate.add_argument("--device", default="cpu", help="where to solve: cpu (default) or cuda")
     generate.add_argument("--overwrite", action="store_true", help="replace an existing complete file")
     generate.add_argument("--quiet", action="store_true", help="no progress bar")
     generate.set_defaults(handler=_generate)

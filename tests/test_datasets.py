@@ -69,7 +69,7 @@ def test_bit_identical_across_batch_sizes_and_shards(tmp_path):
 def test_nlse_bit_identical_across_batch_sizes(tmp_path):
     recipe = load("nlse-soliton", {"samples": "20", **SMALL, "time.end": "0.5"})
     a = _read_u(generate(recipe, tmp_path / "a.h5", batch_size=32, progress=False))
-    b = _read_u(generate(recipe, tmp_path / "b.h5", batch_size=1, progress=False))
+    b = _read_u(generate(recipe, tmp_path / "b.h5", batch_size=1, progress=False, device="cpu"))
     assert np.array_equal(a, b)
 
 
@@ -176,6 +176,13 @@ def test_bad_generate_input(arguments, message, capsys, tmp_path, monkeypatch):
     assert cli(arguments) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.h5").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_cuda_without_a_device_is_refused(capsys, tmp_path):
+    assert cli(["generate", "nlse-soliton", "--out", str(tmp_path / "x.h5"), "--samples", "2", "--device", "cuda"]) == 2
+    assert "torch sees no CUDA device" in capsys.readouterr().err
+    assert not (tmp_path / "x.h5").exists() and not (tmp_path / "x.h5.partial").exists()
 
 
 def test_corrupt_and_truncated_files(tmp_path, capsys):

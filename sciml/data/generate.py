@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from .recipe import Recipe
-from .simulate import MICRO_BATCH, check, coordinates, sample_shape, simulate
+from .simulate import MICRO_BATCH, check, check_device, coordinates, sample_shape, simulate
 from .store import SCHEMA_VERSION, DatasetFileError, _check_target, shard_range
 
 
@@ -62,9 +62,11 @@ def _reopen(path: Path, recipe: Recipe, shard: str) -> h5py.File:
 
 
 def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), batch_size: int = 64,
-             overwrite: bool = False, progress: bool = True) -> Path:
-    """Write the samples of ``shard`` (``(i, k)``, 1-based) of ``recipe`` to ``out``; returns ``out``."""
+             overwrite: bool = False, progress: bool = True, device: str = "cpu") -> Path:
+    """Write the samples of ``shard`` (``(i, k)``, 1-based) of ``recipe`` to ``out``, solving on ``device``;
+    returns ``out``. Bit-reproducibility holds on one device type."""
     check(recipe)
+    check_device(device)
     if batch_size < 1:
         raise ValueError(f"batch size must be >= 1, got {batch_size}")
     out = Path(out)
@@ -83,7 +85,7 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
         for first in range(0, len(micro_batches), per_call):
             group = micro_batches[first : first + per_call]
             indices = [i for m in group for i in range(m * MICRO_BATCH, min((m + 1) * MICRO_BATCH, recipe.samples))]
-            result = simulate(recipe, indices)
+            result = simulate(recipe, indices, device)
             rows = [(position, i - start) for position, i in enumerate(indices) if start <= i < stop and not done[i - start]]
             for position, row in rows:
                 handle["u"][row] = result.u[position].numpy()

@@ -56,6 +56,17 @@ def check(recipe: Recipe) -> None:
                           f"allowed: {', '.join(families[recipe.family])}")
 
 
+def check_device(device: str | torch.device) -> torch.device:
+    """The device, or a clear error if it is not usable here."""
+    try:
+        device = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"unknown device {str(device)!r}; use cpu or cuda") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but torch sees no CUDA device here")
+    return device
+
+
 def sample_generator(seed: int, index: int) -> torch.Generator:
     """The generator of sample ``index``: a well-mixed seed from ``(seed, index)``."""
     state = np.random.SeedSequence([seed, index]).generate_state(2, dtype=np.uint32)
@@ -72,8 +83,8 @@ class Simulation:
     parameters: dict[str, torch.Tensor]
 
 
-def grid_of(recipe: Recipe) -> nlse.Grid | None:
-    return None if recipe.grid is None else nlse.Grid(L=recipe.grid["L"], n=recipe.grid["n"])
+def grid_of(recipe: Recipe, device: str | torch.device = "cpu") -> nlse.Grid | None:
+    return None if recipe.grid is None else nlse.Grid(L=recipe.grid["L"], n=recipe.grid["n"], device=device)
 
 
 def dimension(recipe: Recipe) -> int:
@@ -119,15 +130,18 @@ def _solver_options(recipe: Recipe) -> dict:
     return {key: recipe.solver[key] for key in ("rtol", "atol", "dt") if key in recipe.solver}
 
 
-def simulate(recipe: Recipe, indices: list[int]) -> Simulation:
-    """Solve the samples ``indices`` of ``recipe`` in one batch."""
+def simulate(recipe: Recipe, indices: list[int], device: str | torch.device = "cpu") -> Simulation:
+    """Solve the samples ``indices`` of ``recipe`` in one batch on ``device``; results come back on the CPU.
+    Random draws always happen on the CPU, so the initial conditions do not depend on the device."""
     check(recipe)
+    device = check_device(device)
     generators = [sample_generator(recipe.seed, i) for i in indices]
     draws = [_draw(recipe, g) for g in generators]
     times = recipe.times
     method, options = recipe.solver["method"], _solver_options(recipe)
+    times = times.to(device)
     if recipe.system == "nlse":
-        grid = grid_of(recipe)
+        grid = grid_of(recipe, device)
         u0 = torch.stack([_nlse_initial(grid, recipe.family, p, float(times[0]), g) for p, g in zip(draws, generators)])
         nonlinearity = float(recipe.parameters.get("nonlinearity", 1.0))
         u = nlse.solve(u0, grid, times, method=method, nonlinearity=nonlinearity, **options).u
@@ -135,17 +149,18 @@ def simulate(recipe: Recipe, indices: list[int]) -> Simulation:
         system = systems.SYSTEMS[recipe.system](**recipe.parameters)
         dim = dimension(recipe)
         y0 = torch.stack([p["mean"] + p["std"] * torch.randn(dim, generator=g, dtype=torch.float64)
-                          for p, g in zip(draws, generators)])
+                          for p, g in zip(draws, generators)]).to(device)
         transient = float(recipe.time["transient"])
         if transient > 0:
-            spin_up = torch.tensor([times[0] - transient, times[0]], dtype=torch.float64)
+            spin_up = torch.tensor([float(times[0]) - transient, float(times[0])], dtype=torch.float64, device=device)
             y0 = solve_ode(system, y0, spin_up, method, options)[:, -1]
         u = solve_ode(system, y0, times, method, options)
     else:
-        grid = grid_of(recipe)
+        grid = grid_of(recipe, device)
         term = pdes.EQUATIONS[recipe.system](grid, **recipe.parameters)
         u0 = torch.stack([_pde_initial(grid, recipe.family, p, g) for p, g in zip(draws, generators)])
         u = pdes.solve(term, u0, grid, times, method=method, **options).u
+    u = u.cpu()
     observed = None
     if recipe.noise > 0:
         scale = u.std(dim=1, keepdim=True)  # per sample and component, over time (modulus for complex)
