@@ -137,9 +137,8 @@ def simulate(recipe: Recipe, indices: list[int], device: str | torch.device = "c
     device = check_device(device)
     generators = [sample_generator(recipe.seed, i) for i in indices]
     draws = [_draw(recipe, g) for g in generators]
-    times = recipe.times
+    times = recipe.times.to(device)
     method, options = recipe.solver["method"], _solver_options(recipe)
-    times = times.to(device)
     if recipe.system == "nlse":
         grid = grid_of(recipe, device)
         u0 = torch.stack([_nlse_initial(grid, recipe.family, p, float(times[0]), g) for p, g in zip(draws, generators)])
