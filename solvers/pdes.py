@@ -1,8 +1,8 @@
 """Periodic 1D PDEs for real fields, on the semilinear framework ``c_t = L c + N(c)``.
 
 The state is the real-FFT coefficient vector ``c = rfft(u) / n`` of shape ``(batch, n/2 + 1)``;
-``L`` is diagonal, ``N`` evaluates products on a zero-padded grid (3/2 for quadratic, 2 for cubic
-terms) and truncates. Equations (``k`` the angular wavenumber):
+``L`` is diagonal, ``N`` evaluates powers of ``u`` dealiased by zero padding
+(:func:`solvers.spectral.dealias.real_power`). Equations (``k`` the angular wavenumber):
 
 - viscous Burgers ``u_t + u u_x = nu u_xx``:           ``L = -nu k^2``, ``N = -(ik/2) F[u^2]``
 - KdV ``u_t + 6 u u_x + u_xxx = 0``:                  ``L = i k^3``,   ``N = -3 ik F[u^2]``
@@ -23,6 +23,7 @@ import torch
 from .integrators import SemilinearTerm, SolverStats
 from .integrators import solve as _integrate
 from .spectral import PeriodicGrid
+from .spectral.dealias import real_power
 
 
 def wavenumbers(grid: PeriodicGrid) -> torch.Tensor:
@@ -40,18 +41,6 @@ def to_values(c: torch.Tensor, n: int) -> torch.Tensor:
     return torch.fft.irfft(c, n=n, dim=-1, norm="forward")
 
 
-def _product(n: int, power: int):
-    """``c -> F[u^power]`` on a grid padded by ``(power + 1) / 2``, truncated to the ``n/2 + 1`` modes."""
-    padded = 2 * math.ceil((power + 1) * n / 4)
-    modes = n // 2 + 1
-
-    def product(c: torch.Tensor) -> torch.Tensor:
-        u = torch.fft.irfft(c, n=padded, dim=-1, norm="forward")
-        return torch.fft.rfft(u**power, dim=-1, norm="forward")[..., :modes]
-
-    return product
-
-
 def _check(name: str, value: float, positive: bool = False) -> None:
     if not (isinstance(value, (int, float)) and math.isfinite(value)) or (positive and value <= 0):
         raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, got {value!r}")
@@ -60,14 +49,14 @@ def _check(name: str, value: float, positive: bool = False) -> None:
 def burgers(grid: PeriodicGrid, viscosity: float = 0.1) -> SemilinearTerm:
     _check("viscosity", viscosity, positive=True)
     k = wavenumbers(grid)
-    square = _product(grid.n, 2)
+    square = real_power(grid.n, 2)
     flux = (-0.5j * k).to(grid.complex_dtype)
     return SemilinearTerm((-viscosity * k**2).to(grid.complex_dtype), lambda t, c: flux * square(c))
 
 
 def kdv(grid: PeriodicGrid) -> SemilinearTerm:
     k = wavenumbers(grid)
-    square = _product(grid.n, 2)
+    square = real_power(grid.n, 2)
     flux = (-3j * k).to(grid.complex_dtype)
     return SemilinearTerm((1j * k**3).to(grid.complex_dtype), lambda t, c: flux * square(c))
 
@@ -88,10 +77,10 @@ def reaction_diffusion(grid: PeriodicGrid, diffusivity: float = 0.01, rate: floa
     _check("rate", rate)
     k = wavenumbers(grid)
     if kind == "fisher":
-        square = _product(grid.n, 2)
+        square = real_power(grid.n, 2)
         return SemilinearTerm((-diffusivity * k**2 + rate).to(grid.complex_dtype), lambda t, c: -rate * square(c))
     if kind == "allen_cahn":
-        cube = _product(grid.n, 3)
+        cube = real_power(grid.n, 3)
         return SemilinearTerm((-diffusivity * k**2 + 1.0).to(grid.complex_dtype), lambda t, c: -cube(c))
     raise ValueError(f"unknown reaction kind {kind!r}; allowed: fisher, allen_cahn")
 

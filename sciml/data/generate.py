@@ -18,7 +18,7 @@ from tqdm import tqdm
 from .. import __version__
 from .recipe import Recipe
 from .simulate import MICRO_BATCH, check, check_device, coordinates, sample_shape, simulate
-from .store import SCHEMA_VERSION, DatasetFileError, _check_target, shard_range
+from .store import SCHEMA_VERSION, DatasetFileError, check_target, shard_range
 
 
 def _create(path: Path, recipe: Recipe, start: int, stop: int, shard: str) -> h5py.File:
@@ -70,7 +70,7 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
     if batch_size < 1:
         raise ValueError(f"batch size must be >= 1, got {batch_size}")
     out = Path(out)
-    _check_target(out, overwrite)
+    check_target(out, overwrite)
     start, stop = shard_range(recipe.samples, *shard)
     label = f"{shard[0]}/{shard[1]}"
     partial = out.with_name(out.name + ".partial")

@@ -85,7 +85,7 @@ def merge(parts: list[str | Path], out: str | Path, overwrite: bool = False) -> 
     if not parts:
         raise ValueError("merge needs at least one input file")
     out = Path(out)
-    _check_target(out, overwrite)
+    check_target(out, overwrite)
     handles = [open_checked(p) for p in parts]
     try:
         first = handles[0].attrs
@@ -125,7 +125,8 @@ def merge(parts: list[str | Path], out: str | Path, overwrite: bool = False) -> 
     return out
 
 
-def _check_target(out: Path, overwrite: bool) -> None:
+def check_target(out: Path, overwrite: bool) -> None:
+    """Refuse an existing ``out`` unless ``overwrite``; make its folder; check it is writable."""
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
     try:

@@ -8,10 +8,13 @@ FFT order) and a pointwise function ``g`` to the coefficients of ``g(u)`` on the
 - ``ExponentialFilter(n)``: the seed solver's filter ``exp(-alpha (|k|/k_c)^p)`` with
   ``k_c = cutoff * k_Nyquist``, applied to the input and to the result of ``g``.
 - ``NoDealiasing(n)``: ``g`` on the grid itself.
+
+For real fields in real-FFT layout, :func:`real_power` gives the dealiased ``F[u^p]``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import torch
@@ -79,6 +82,20 @@ class ExponentialFilter:
         sigma = self.sigma.to(device=c.device, dtype=c.real.dtype)
         u = torch.fft.ifft(sigma * c, dim=-1, norm="forward")
         return sigma * torch.fft.fft(g(u), dim=-1, norm="forward")
+
+
+def real_power(n: int, power: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``c -> F[u^power]`` for real-FFT coefficients ``c (..., n/2 + 1)``: evaluated on a grid padded by
+    ``(power + 1) / 2`` (3/2 for quadratic, 2 for cubic terms: alias-free) and truncated."""
+    _check_size(n)
+    padded = 2 * math.ceil((power + 1) * n / 4)
+    modes = n // 2 + 1
+
+    def product(c: torch.Tensor) -> torch.Tensor:
+        u = torch.fft.irfft(c, n=padded, dim=-1, norm="forward")
+        return torch.fft.rfft(u**power, dim=-1, norm="forward")[..., :modes]
+
+    return product
 
 
 def dealiasing(name: str, n: int) -> NoDealiasing | ZeroPadding | ExponentialFilter:
