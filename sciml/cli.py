@@ -3,7 +3,7 @@
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE
-    sciml train fno|tfno|mgno --data FILE --out DIR [--epochs N] [--lag L] [--config TOML] [--set key=value ...]
+    sciml train fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L] [--config TOML] [--set key=value ...]
     sciml compare RUN --data TEST.h5 [--out DIR]
     sciml demo [--out DIR]
 """
@@ -75,10 +75,10 @@ def _train(args: argparse.Namespace) -> int:
 
     from .data import OperatorPairs
     from .data.recipe import parse_value
-    from .models import FNO, TFNO, MgNO
+    from .models import FNO, MGTFNO, TFNO, MgNO
     from .train import LOSSES, TrainConfig, Trainer
 
-    models = {"fno": FNO, "tfno": TFNO, "mgno": MgNO}
+    models = {"fno": FNO, "tfno": TFNO, "mgtfno": MGTFNO, "mgno": MgNO}
     signature = inspect.signature(FNO if args.model == "tfno" else models[args.model])
     allowed = {
         "model": tuple(name for name in signature.parameters if name not in ("in_channels", "out_channels")),
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(handler=_inspect)
 
     train = commands.add_parser("train", help="train a neural operator on a dataset file")
-    train.add_argument("model", choices=("fno", "tfno", "mgno"))
+    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno"))
     train.add_argument("--data", required=True, help="HDF5 dataset (pairs u(t) -> u(t + lag))")
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
     train.add_argument("--epochs", type=int, default=50)

@@ -1,11 +1,11 @@
-"""Fourier layers and FNO/TFNO: factorized equals dense, gradients, resolution, checkpoints, errors."""
+"""Fourier layers, FNO/TFNO/MG-TFNO and MgNO: factorized equals dense, gradients, resolution, checkpoints, errors."""
 
 import math
 
 import pytest
 import torch
 
-from sciml.models import FACTORIZATIONS, FNO, TFNO, MgNO, SpectralConv, load, save
+from sciml.models import FACTORIZATIONS, FNO, MGTFNO, TFNO, MgNO, SpectralConv, load, save
 from solvers.spectral import contraction
 
 
@@ -44,7 +44,9 @@ def test_spectral_conv_gradcheck(factorization):
 
 
 @pytest.mark.parametrize("model", [FNO(modes=8, width=8, layers=2, projection=16),
-                                   TFNO(in_channels=2, out_channels=2, modes=(6, 5), width=8, layers=2, projection=16)])
+                                   TFNO(in_channels=2, out_channels=2, modes=(6, 5), width=8, layers=2, projection=16),
+                                   MGTFNO(in_channels=2, out_channels=1, modes=(4, 3), width=8, layers=2, projection=8,
+                                          patches=2, levels=1)])
 def test_every_parameter_gets_a_gradient(model):
     x = torch.randn(2, model.config["in_channels"], *([24] * model.dimensions))
     model(x).square().mean().backward()
@@ -142,3 +144,38 @@ def test_contraction_by_mode_equals_einsum():
     x = torch.randn(2, 3, 4, 5, dtype=torch.complex128)
     weight = torch.randn(3, 6, 4, 5, dtype=torch.complex128)
     assert torch.allclose(contraction.dense_by_mode(x, weight), contraction.dense(x, weight), atol=1e-14)
+
+
+def test_mgtfno_views_of_a_patch():
+    """Level 0 is the patch with its margins; the last level (2**levels == patches, no margin) is the whole
+    domain average-pooled, centred on the patch."""
+    torch.manual_seed(6)
+    model = MGTFNO(in_channels=1, modes=4, width=4, layers=1, projection=4, patches=4, levels=2, overlap=0.25)
+    x = torch.randn(2, 1, 32)
+    views = model.decompose(x).unflatten(0, (2, 4))  # (batch, patch, level, window = 8 + 2 * 2)
+    assert views.shape == (2, 4, 3, 12)
+    for patch in range(4):
+        assert torch.equal(views[:, patch, 0], torch.roll(x, 2 - 8 * patch, -1)[:, 0, :12])
+    coarse = MGTFNO(in_channels=1, modes=4, width=4, layers=1, projection=4, patches=4, levels=2, overlap=0.0)
+    pooled = torch.roll(x, 12 - 8, -1).reshape(2, 8, 4).mean(-1)  # patch 1's window starts at 8 - 12
+    assert torch.allclose(coarse.decompose(x).unflatten(0, (2, 4))[:, 1, 2], pooled, atol=1e-6)
+
+
+def test_mgtfno_is_equivariant_to_patch_shifts_and_reduces_to_tfno(tmp_path):
+    torch.manual_seed(7)
+    model = MGTFNO(in_channels=2, out_channels=1, modes=(4, 4), width=8, layers=2, projection=8, patches=4,
+                   levels=2).double()
+    x = torch.randn(2, 2, 32, 16, dtype=torch.float64)
+    shifted = model(torch.roll(x, (8, 4), dims=(-2, -1)))
+    assert torch.allclose(shifted, torch.roll(model(x), (8, 4), dims=(-2, -1)), atol=1e-12)
+    assert model(torch.randn(1, 2, 64, 32, dtype=torch.float64)).shape == (1, 1, 64, 32)
+    single = MGTFNO(modes=6, width=8, layers=2, projection=8, patches=1, levels=0, overlap=0.0)
+    x = torch.randn(3, 1, 48)
+    assert torch.equal(single(x), single.operator(x))
+    rebuilt, _ = load(save(model, tmp_path / "mgtfno.pt"))
+    probe = torch.randn(1, 2, 32, 16, dtype=torch.float64)
+    assert torch.equal(rebuilt.double()(probe), model(probe))
+    with pytest.raises(ValueError, match="2\\*\\*levels <= patches"):
+        MGTFNO(patches=2, levels=2)
+    with pytest.raises(ValueError, match="divisible by patches = 4"):
+        model(torch.randn(1, 2, 30, 16, dtype=torch.float64))

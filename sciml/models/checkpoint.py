@@ -10,8 +10,9 @@ from torch import nn
 
 from .fno import FNO, TFNO
 from .mgno import MgNO
+from .mgtfno import MGTFNO
 
-MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO}
+MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO}
 
 
 def save(model: nn.Module, path: str | Path, **extra) -> Path:
