@@ -3,7 +3,8 @@
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE
-    sciml train fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L] [--config TOML] [--set key=value ...]
+    sciml train fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K [--pushforward]]
+                [--config TOML] [--set key=value ...]         (under torchrun: data-parallel)
     sciml compare RUN --data TEST.h5 [--out DIR]
     sciml demo [--out DIR]
 """
@@ -73,10 +74,10 @@ def _train(args: argparse.Namespace) -> int:
 
     import torch
 
-    from .data import OperatorPairs
+    from .data import OperatorPairs, Windows
     from .data.recipe import parse_value
     from .models import FNO, MGTFNO, TFNO, MgNO
-    from .train import LOSSES, TrainConfig, Trainer
+    from .train import LOSSES, Rollout, TrainConfig, Trainer
 
     models = {"fno": FNO, "tfno": TFNO, "mgtfno": MGTFNO, "mgno": MgNO}
     signature = inspect.signature(FNO if args.model == "tfno" else models[args.model])
@@ -99,20 +100,25 @@ def _train(args: argparse.Namespace) -> int:
             raise ValueError(f"unknown {section} key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(keys)}")
     train_settings = {"epochs": args.epochs, **settings["train"]}
     config = TrainConfig(**train_settings)
-    data = OperatorPairs(args.data, lag=args.lag)
+    if args.rollout > 1 and args.lag != 1:
+        raise ValueError("--rollout trains on consecutive snapshots; it cannot be combined with --lag")
+    data = Windows(args.data, inputs=1, outputs=args.rollout) if args.rollout > 1 else OperatorPairs(args.data, lag=args.lag)
     samples = data.shape[0]
     validation_samples = max(1, round(args.validation_fraction * samples))
     per_sample = len(data) // samples
     cut = (samples - validation_samples) * per_sample
     train, validation = torch.utils.data.Subset(data, range(cut)), torch.utils.data.Subset(data, range(cut, len(data)))
-    channels = data[0]["x"].shape[0]
-    model = models[args.model](in_channels=channels, out_channels=channels, **settings["model"])
+    channels = data[0]["x"].shape[-2]
     torch.manual_seed(config.seed)
-    trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out,
-                      metadata={"data": str(args.data), "lag": args.lag, "standardize": False})
+    model = models[args.model](in_channels=channels, out_channels=channels, **settings["model"])
+    rollout = Rollout(args.rollout, args.pushforward) if args.rollout > 1 else None
+    trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out, forward=rollout,
+                      metadata={"data": str(args.data), "lag": args.lag, "standardize": False,
+                                "rollout": args.rollout, "pushforward": args.pushforward})
     history = trainer.fit(train, validation, progress=not args.quiet)
-    print(f"validation relative error {history.validation[-1]:.4e} after {trainer.epoch} epochs; "
-          f"checkpoint {args.out}/last.pt")
+    if trainer.rank == 0:
+        print(f"validation relative error {history.validation[-1]:.4e} after {trainer.epoch} epochs; "
+              f"checkpoint {args.out}/last.pt")
     return 0
 
 
@@ -158,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
     train.add_argument("--epochs", type=int, default=50)
     train.add_argument("--lag", type=int, default=1, help="target snapshot offset (default 1)")
+    train.add_argument("--rollout", type=int, default=1,
+                       help="train autoregressively over this many consecutive steps (default 1: one-step pairs)")
+    train.add_argument("--pushforward", action="store_true",
+                       help="with --rollout: no gradient through the first steps, only the last (pushforward trick)")
     train.add_argument("--loss", choices=("l2", "l1", "h1"), default="l2")
     train.add_argument("--validation-fraction", type=float, default=0.1, help="last samples held out")
     train.add_argument("--config", help="TOML with [model] and [train] tables")

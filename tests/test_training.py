@@ -1,4 +1,4 @@
-"""Losses and the trainer: exact loss values, learning a known operator, resume, CLI errors."""
+"""Losses and the trainer: exact loss values, learning a known operator, resume, rollouts, CLI errors."""
 
 import math
 
@@ -8,7 +8,8 @@ from torch.utils.data import TensorDataset
 
 from sciml.cli import main as cli
 from sciml.models import FNO, load
-from sciml.train import RelativeH1, RelativeLp, TrainConfig, Trainer
+from sciml.train import RelativeH1, RelativeLp, Rollout, TrainConfig, Trainer
+from sciml.train.distributed import GlobalBatchSampler
 
 
 def test_relative_losses():
@@ -84,3 +85,35 @@ def test_train_cli_refuses_unknown_keys_and_mismatched_data(tmp_path, capsys):
     assert "unknown model key(s) depth; allowed: modes, width" in capsys.readouterr().err
     assert cli(["train", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_rollout_unrolls_and_pushforward_trains_only_the_last_step():
+    torch.manual_seed(1)
+    model = torch.nn.Conv1d(2, 2, 3, padding=1, padding_mode="circular", bias=False).double()
+    x, y = torch.randn(4, 2, 16, dtype=torch.float64), torch.randn(4, 3, 2, 16, dtype=torch.float64)
+    predictions = Rollout(3)(model, x[:, None], y)  # a window of one input state
+    assert torch.allclose(predictions[:, 2], model(model(model(x))), atol=1e-14)
+    RelativeLp()(predictions, y=y).backward()
+    through_time = model.weight.grad.clone()
+    model.weight.grad = None
+    RelativeLp()(Rollout(3, pushforward=True)(model, x, y), y=y).backward()
+    pushed = model.weight.grad.clone()
+    model.weight.grad = None
+    with torch.no_grad():
+        start = model(model(x))
+    last = torch.cat([predictions[:, :2].detach(), model(start)[:, None]], dim=1)
+    RelativeLp()(last, y=y).backward()
+    assert torch.allclose(pushed, model.weight.grad, atol=1e-14)
+    assert not torch.allclose(pushed, through_time, atol=1e-3)
+    with pytest.raises(ValueError, match="targets hold 3 steps, the rollout makes 2"):
+        Rollout(2)(model, x, y)
+
+
+def test_global_batches_are_split_across_processes():
+    one = GlobalBatchSampler(23, 8, shuffle=True, seed=3).batches()
+    ranks = [GlobalBatchSampler(23, 8, shuffle=True, seed=3, rank=r, world_size=3).batches() for r in range(3)]
+    assert [size for _, size in one] == [8, 8, 7]
+    for step, (indices, size) in enumerate(one):
+        assert sum((ranks[r][step][0] for r in range(3)), []) == indices
+        assert all(ranks[r][step][1] == size for r in range(3))
+    assert len(GlobalBatchSampler(17, 8, False, 0, rank=1, world_size=2)) == 2  # the last single sample is dropped

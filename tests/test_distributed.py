@@ -1,0 +1,36 @@
+"""Data-parallel training under torchrun (2 CPU processes, gloo) equals one process."""
+
+import os
+import subprocess
+import sys
+
+import torch
+
+from sciml.cli import main as cli
+from sciml.data import generate, load
+from sciml.models import FNO
+from sciml.models import load as load_model
+
+
+def test_two_processes_match_one(tmp_path):
+    data = generate(load("burgers", {"samples": "10", "grid.n": "64", "time.snapshots": "4", "time.end": "0.3"}),
+                    tmp_path / "burgers.h5", progress=False)
+    arguments = ["train", "fno", "--data", str(data), "--epochs", "2", "--rollout", "2", "--quiet",
+                 "--set", "model.width=8", "--set", "model.modes=6", "--set", "model.layers=2",
+                 "--set", "train.batch_size=5", "--set", "train.warmup_steps=1", "--set", "train.learning_rate=1e-2"]
+    assert cli([*arguments, "--out", str(tmp_path / "one")]) == 0
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    launched = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                               "-m", "sciml.cli", *arguments, "--out", str(tmp_path / "two")],
+                              env=environment, capture_output=True, text=True, timeout=300)
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    one, one_extra = load_model(tmp_path / "one" / "last.pt")
+    two, two_extra = load_model(tmp_path / "two" / "last.pt")
+    assert one_extra["epoch"] == two_extra["epoch"] == 2
+    assert torch.allclose(torch.tensor(one_extra["history"]["train"]), torch.tensor(two_extra["history"]["train"]),
+                          rtol=1e-4)
+    torch.manual_seed(0)  # the CLI's seed: the initial weights
+    initial = FNO(modes=6, width=8, layers=2).state_dict()
+    for (name, p), q, p0 in zip(one.state_dict().items(), two.state_dict().values(), initial.values()):
+        assert torch.allclose(p, q, rtol=1e-4, atol=1e-6), name
+        assert (p - p0).abs().max() > 1e-3, f"{name} did not train"
