@@ -19,7 +19,7 @@ import torch
 
 from .integrators import SemilinearTerm, SolverStats
 from .integrators import solve as _integrate
-from .spectral import PeriodicGrid, ZeroPadding
+from .spectral import PeriodicGrid, ZeroPadding, backend
 from .spectral.dealias import ExponentialFilter, NoDealiasing, dealiasing as _dealiasing
 
 Grid = PeriodicGrid
@@ -152,6 +152,8 @@ def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
     ``dealiasing``: ``"pad"`` (2x zero padding, alias-free for the cubic term), ``"filter"`` (the
     seed's exponential filter, applied to the nonlinear term only), ``"none"``, or a strategy object.
     The nonlinear flow ``u -> u exp(i s |u|^2 tau)`` (for split-step methods) is not dealiased.
+    With zero padding, where :mod:`solvers.spectral.backend` picks Triton (CUDA), the work around the
+    FFTs of the cubic term runs in fused Triton kernels (``solvers.spectral.kernels.cubic_term``).
     """
     if not math.isfinite(nonlinearity):
         raise ValueError(f"nonlinearity must be finite, got {nonlinearity!r}")
@@ -164,7 +166,15 @@ def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
     def cubic(u: torch.Tensor) -> torch.Tensor:
         return u * (u * u.conj())
 
+    backends: dict[str, str] = {}  # device type -> "torch" or "triton", chosen on first use
+
     def nonlinear(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        if c.device.type not in backends:
+            backends[c.device.type] = backend.choose(c.device) if isinstance(product, ZeroPadding) else "torch"
+        if backends[c.device.type] == "triton":
+            from .spectral.kernels.cubic_term import dealiased_cubic_term
+
+            return dealiased_cubic_term(c, product.padded, factor)
         return factor * product(c, cubic)
 
     def nonlinear_flow(c: torch.Tensor, tau: float | torch.Tensor) -> torch.Tensor:

@@ -6,7 +6,9 @@ resolution: a band-limited input gives the same function at any grid size (Li et
 Factorized weights (CP, Tucker, tensor train; Kossaifi et al. 2023) are sized by ``rank``, a fraction
 of the dense parameter count, and contracted with their factors or reconstructed, whichever costs
 fewer operations for a batch of ``reference_batch`` (decided once, at construction). The contraction
-is :mod:`solvers.spectral.contraction`, shared with the solvers.
+is :mod:`solvers.spectral.contraction`, shared with the solvers; where :mod:`solvers.spectral.backend`
+picks Triton (CUDA), the Triton kernel takes the retained modes from the FFT output and writes the
+zero-padded spectrum in one pass (a factorized weight is reconstructed for it).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from solvers.spectral import contraction
+from solvers.spectral import backend, contraction
 
 FACTORIZATIONS = ("dense", "cp", "tucker", "tt")
 
@@ -61,6 +63,7 @@ class SpectralConv(nn.Module):
             raise ValueError(f"rank is a fraction of the dense parameter count in (0, 1], got {rank!r}")
         self.in_channels, self.out_channels, self.modes, self.factorization = in_channels, out_channels, modes, factorization
         self._dft_cache: dict = {}
+        self._backends: dict[str, str] = {}  # device type -> "torch" or "triton", chosen on first use
         shape = (in_channels, out_channels) + modes
         size = math.prod(shape)
         std = 1.0 / (in_channels * out_channels)  # the scale of the FNO reference initialisation
@@ -157,11 +160,19 @@ class SpectralConv(nn.Module):
         if self.modes[0] > space[-1] // 2 + 1:
             raise ValueError(f"{self.modes[0]} modes asked along a dimension of {space[-1]} points "
                              f"(at most {space[-1] // 2 + 1})")
-        if self._uses_matrix_dft(space):
+        if x.device.type not in self._backends:
+            self._backends[x.device.type] = backend.choose(x.device)
+        use_triton = self._backends[x.device.type] == "triton"
+        if not use_triton and self._uses_matrix_dft(space):
             return self._matrix_dft(x)
         dims = tuple(range(2, d + 2))
         spectrum = torch.fft.rfftn(x, dim=dims, norm="forward")
         index = contraction.retained_index(space, self.modes, device=x.device)
-        block = self.contract(contraction.gather(spectrum, index))
-        full = contraction.scatter(block, index, tuple(spectrum.shape[2:]))
+        if use_triton:
+            from solvers.spectral.kernels.mode_contraction import truncated_contraction
+
+            positions = contraction.retained_positions(tuple(spectrum.shape[2:]), index)
+            full = truncated_contraction(spectrum, self.dense_weight().to(spectrum.dtype).flatten(2), positions)
+        else:
+            full = contraction.scatter(self.contract(contraction.gather(spectrum, index)), index, tuple(spectrum.shape[2:]))
         return torch.fft.irfftn(full, s=space, dim=dims, norm="forward")

@@ -11,12 +11,15 @@ part is exact and the step is limited by ``N`` alone:
     u_{n+1} = exp(L h) (u + h sum_j b_j K_j)
 
 This form suits conservative or mildly dissipative ``L`` (``exp(-L c h)`` must not overflow).
+Where :mod:`solvers.spectral.backend` picks Triton (CUDA), each stage state
+``exp(L c_i h) (u + h sum_j a_ij K_j)`` is formed by one fused kernel (``solvers.spectral.kernels.stages``).
 """
 
 from __future__ import annotations
 
 import torch
 
+from ..spectral import backend
 from .controller import _per_sample
 from .tableau import ButcherTableau
 from .terms import SemilinearTerm, VectorField
@@ -32,6 +35,7 @@ class RungeKutta:
         self.error_order = tableau.error_order
         self.adaptive = tableau.adaptive
         self._cache: dict[tuple[torch.dtype, torch.device], tuple[torch.Tensor, ...]] = {}
+        self._backends: dict[str, str] = {}  # device type -> "torch" or "triton", chosen on first use
 
     @property
     def name(self) -> str:
@@ -98,12 +102,21 @@ class RungeKutta:
             out = (weights @ flat[: weights.shape[1]]).view(weights.shape[:1] + y.shape + (2,) * y.is_complex())
             return torch.view_as_complex(out) if y.is_complex() else out
 
+        if y.device.type not in self._backends:
+            self._backends[y.device.type] = backend.choose(y.device)
+        if self._backends[y.device.type] == "triton":
+            from ..spectral.kernels.stages import stage_state
+
+            steps = h if per_sample else torch.full(y.shape[:1], h, dtype=y.real.dtype, device=y.device)
         f_new = None
         for i in range(1, tab.stages):
-            increment = combine(rows[i])[0]
-            yi = torch.addcmul(y, hy, increment) if per_sample else torch.add(y, increment, alpha=hy)
-            if forward is not None:
-                yi = forward[node_of[i]] * yi
+            if self._backends[y.device.type] == "triton":
+                yi = stage_state(y, steps, stages, rows[i][0], forward[node_of[i]] if forward is not None else None)
+            else:
+                increment = combine(rows[i])[0]
+                yi = torch.addcmul(y, hy, increment) if per_sample else torch.add(y, increment, alpha=hy)
+                if forward is not None:
+                    yi = forward[node_of[i]] * yi
             ki = rhs(times[node_of[i]], yi)
             evaluations += 1
             if tab.first_same_as_last and i == tab.stages - 1:

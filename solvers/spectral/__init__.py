@@ -1,9 +1,10 @@
 """Spectral building blocks: periodic grids, wavenumbers, derivatives, dealiasing, truncated mode
-contraction (the torch reference of the Fourier-layer kernel)."""
+contraction (the torch reference of the Fourier-layer kernel), and the dispatch point (``backend``)
+between the torch references and the Triton kernels of ``solvers.spectral.kernels``."""
 
-from . import contraction
+from . import backend, contraction
 
 from .dealias import ExponentialFilter, NoDealiasing, ZeroPadding, dealiasing
 from .grid import PeriodicGrid
 
-__all__ = ["contraction", "PeriodicGrid", "ZeroPadding", "ExponentialFilter", "NoDealiasing", "dealiasing"]
+__all__ = ["backend", "contraction", "PeriodicGrid", "ZeroPadding", "ExponentialFilter", "NoDealiasing", "dealiasing"]

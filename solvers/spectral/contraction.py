@@ -18,6 +18,7 @@ lowest modes between a full ``rfftn`` spectrum and the compact block.
 
 from __future__ import annotations
 
+import math
 import string
 
 import torch
@@ -131,3 +132,20 @@ def dense_by_mode(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     stacked = torch.cat([flat.real, flat.imag], 1).permute(2, 0, 1)  # (M, B, 2 C_in)
     y = torch.bmm(stacked, real_blocks(weight))  # (M, B, 2 C_out)
     return torch.complex(y[..., :c_out], y[..., c_out:]).permute(1, 2, 0).reshape(batch, c_out, *modes)
+
+
+def retained_positions(spectrum_shape: tuple[int, ...], index: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """Flat indices ``(M,)`` of the retained modes in a spatial spectrum of ``spectrum_shape``, in the
+    row-major order of the retained block (the order of ``weight.reshape(C_in, C_out, M)``)."""
+    device = index[0].device
+    return gather(torch.arange(math.prod(spectrum_shape), device=device).reshape(spectrum_shape), index).flatten()
+
+
+def truncated(spectrum: torch.Tensor, weight: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """Torch reference of the Triton kernel: ``spectrum (B, C_in, *S)``, ``weight (C_in, C_out, M)``,
+    ``positions (M,)`` -> ``(B, C_out, *S)``, the contraction at the retained positions, zero elsewhere."""
+    batch, _, *space = spectrum.shape
+    block = spectrum.flatten(2)[..., positions]
+    out = spectrum.new_zeros(batch, weight.shape[1], math.prod(space))
+    out[..., positions] = torch.einsum("bim,iom->bom", block, weight)
+    return out.reshape(batch, weight.shape[1], *space)
