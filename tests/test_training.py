@@ -87,7 +87,7 @@ def test_train_cli_refuses_unknown_keys_and_mismatched_data(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
-def test_rollout_unrolls_and_pushforward_trains_only_the_last_step():
+def test_rollout_unrolls_and_pushforward_cuts_the_gradient_between_steps():
     torch.manual_seed(1)
     model = torch.nn.Conv1d(2, 2, 3, padding=1, padding_mode="circular", bias=False).double()
     x, y = torch.randn(4, 2, 16, dtype=torch.float64), torch.randn(4, 3, 2, 16, dtype=torch.float64)
@@ -100,9 +100,9 @@ def test_rollout_unrolls_and_pushforward_trains_only_the_last_step():
     pushed = model.weight.grad.clone()
     model.weight.grad = None
     with torch.no_grad():
-        start = model(model(x))
-    last = torch.cat([predictions[:, :2].detach(), model(start)[:, None]], dim=1)
-    RelativeLp()(last, y=y).backward()
+        inputs = [x, model(x), model(model(x))]
+    one_step = torch.stack([model(state) for state in inputs], dim=1)  # each step from a constant input
+    RelativeLp()(one_step, y=y).backward()
     assert torch.allclose(pushed, model.weight.grad, atol=1e-14)
     assert not torch.allclose(pushed, through_time, atol=1e-3)
     with pytest.raises(ValueError, match="targets hold 3 steps, the rollout makes 2"):
