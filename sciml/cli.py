@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--rollout", type=int, default=1,
                        help="train autoregressively over this many consecutive steps (default 1: one-step pairs)")
     train.add_argument("--pushforward", action="store_true",
-                       help="with --rollout: no gradient through the first steps, only the last (pushforward trick)")
+                       help="with --rollout: detach each step's input, no gradient through the chain (pushforward trick)")
     train.add_argument("--loss", choices=("l2", "l1", "h1"), default="l2")
     train.add_argument("--validation-fraction", type=float, default=0.1, help="last samples held out")
     train.add_argument("--config", help="TOML with [model] and [train] tables")

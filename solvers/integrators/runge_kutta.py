@@ -104,13 +104,14 @@ class RungeKutta:
 
         if y.device.type not in self._backends:
             self._backends[y.device.type] = backend.choose(y.device)
-        if self._backends[y.device.type] == "triton":
+        use_triton = self._backends[y.device.type] == "triton"
+        if use_triton:
             from ..spectral.kernels.stages import stage_state
 
             steps = h if per_sample else torch.full(y.shape[:1], h, dtype=y.real.dtype, device=y.device)
         f_new = None
         for i in range(1, tab.stages):
-            if self._backends[y.device.type] == "triton":
+            if use_triton:
                 yi = stage_state(y, steps, stages, rows[i][0], forward[node_of[i]] if forward is not None else None)
             else:
                 increment = combine(rows[i])[0]
