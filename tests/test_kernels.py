@@ -124,3 +124,22 @@ def test_backend_choice(monkeypatch):
     monkeypatch.setenv(backend.VARIABLE, "cuda-please")
     with pytest.raises(ValueError, match="allowed: auto, torch, triton"):
         backend.choose("cpu")
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex64, torch.complex128])
+@pytest.mark.parametrize("rows, phase", [(1, None), (2, "per sample"), (2, "shared")])
+def test_error_sums_equal_the_controller(dtype, rows, phase):
+    from solvers.integrators.controller import StageErrors, StepSizeController
+
+    torch.manual_seed(6)
+    y0, y1 = torch.randn(3, 2, 300, dtype=dtype), torch.randn(3, 2, 300, dtype=dtype)
+    k = torch.randn(6, 3, 2, 300, dtype=dtype)
+    weights, h = torch.randn(rows, 6, dtype=y0.real.dtype), torch.rand(3, dtype=y0.real.dtype)
+    factor = {None: None, "per sample": torch.randn(3, 2, 300, dtype=dtype), "shared": torch.randn(2, 300, dtype=dtype)}[phase]
+    estimates = h[:, None, None] * torch.einsum("rj,jbcn->rbcn", weights.to(dtype), k)
+    if factor is not None:
+        estimates = factor * estimates
+    controller = StepSizeController(rtol=1e-3, atol=1e-4)
+    reference = controller.error_norm(y0, y1, tuple(estimates))
+    fused = controller.error_norm(y0, y1, StageErrors(k, weights, h, factor))
+    assert _relative(fused, reference) <= TOLERANCE[dtype]

@@ -30,6 +30,18 @@ def _magnitude(x: torch.Tensor) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
+class StageErrors:
+    """Embedded error estimates left unformed, ``e_r = phase * h * sum_j weights[r, j] stages[j]``, for the
+    fused Triton kernel that forms them and their scaled norms in one pass (``stages (S, batch, *state)``,
+    ``weights (rows, S)``, ``h (batch,)``, ``phase`` as in the stage state or None)."""
+
+    stages: torch.Tensor
+    weights: torch.Tensor
+    h: torch.Tensor
+    phase: torch.Tensor | None
+
+
+@dataclass(frozen=True)
 class StepSizeController:
     """Integral controller ``h_new = h * clip(safety * err^(-1/(q+1)), min_factor, max_factor)``.
 
@@ -54,14 +66,20 @@ class StepSizeController:
         if not 0 < self.min_factor < 1 < self.max_factor:
             raise ValueError("step factors need 0 < min_factor < 1 < max_factor")
 
-    def error_norm(self, y0: torch.Tensor, y1: torch.Tensor, errors: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    def error_norm(self, y0: torch.Tensor, y1: torch.Tensor, errors: tuple[torch.Tensor, ...] | StageErrors) -> torch.Tensor:
         """``(batch,)`` scaled error norm; non-finite errors give ``inf``."""
-        scale = self.atol + self.rtol * torch.maximum(_magnitude(y0), _magnitude(y1))
-        size = y0[0].numel()
-        if len(errors) == 1:
-            err = torch.sqrt(_sum_squares(errors[0] / scale) / size)
+        if isinstance(errors, StageErrors):
+            from ..spectral.kernels.stages import error_sums
+
+            sums = error_sums(y0, y1, errors.stages, errors.weights, errors.h, errors.phase, self.atol, self.rtol)
         else:
-            e5, e3 = (_sum_squares(e / scale) for e in errors)
+            scale = self.atol + self.rtol * torch.maximum(_magnitude(y0), _magnitude(y1))
+            sums = [_sum_squares(e / scale) for e in errors]
+        size = y0[0].numel()
+        if len(sums) == 1:
+            err = torch.sqrt(sums[0] / size)
+        else:
+            e5, e3 = sums
             denominator = torch.sqrt((e5 + 0.01 * e3) * size)
             err = torch.where(denominator > 0, e5 / denominator, torch.zeros_like(e5))
         return torch.nan_to_num(err, nan=math.inf, posinf=math.inf)

@@ -12,7 +12,8 @@ part is exact and the step is limited by ``N`` alone:
 
 This form suits conservative or mildly dissipative ``L`` (``exp(-L c h)`` must not overflow).
 Where :mod:`solvers.spectral.backend` picks Triton (CUDA), each stage state
-``exp(L c_i h) (u + h sum_j a_ij K_j)`` is formed by one fused kernel (``solvers.spectral.kernels.stages``).
+``exp(L c_i h) (u + h sum_j a_ij K_j)`` is formed by one fused kernel, and the error estimates are
+left to the controller's fused norm (``solvers.spectral.kernels.stages``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import torch
 
 from ..spectral import backend
-from .controller import _per_sample
+from .controller import StageErrors, _per_sample
 from .tableau import ButcherTableau
 from .terms import SemilinearTerm, VectorField
 
@@ -81,7 +82,7 @@ class RungeKutta:
 
         ``k0`` is ``rhs(f)(t, y)`` (reused from the previous step when first same as last).
         Returns ``(y_new, errors, f_new, evaluations)``: ``errors`` the embedded estimates in the
-        frame of ``y_new``; ``f_new = rhs(f)(t + h, y_new)`` for first-same-as-last tableaux, else None.
+        frame of ``y_new`` (a :class:`StageErrors` on the Triton path); ``f_new = rhs(f)(t + h, y_new)`` for first-same-as-last tableaux, else None.
         """
         tab = self.tableau
         rhs = self.rhs(f)
@@ -131,7 +132,9 @@ class RungeKutta:
             if forward is not None:
                 y_new = forward[node_of[-1]] * y_new
         errors = ()
-        if self.adaptive:
+        if self.adaptive and use_triton:
+            errors = StageErrors(stages, w, steps, forward[node_of[-1]] if forward is not None else None)
+        elif self.adaptive:
             estimates = hy * combine(w)
             if forward is not None:
                 estimates = forward[node_of[-1]] * estimates
