@@ -1,4 +1,4 @@
-"""Multigrid tensorized FNO (MG-TFNO; Kossaifi, Kovachki, Azizzadenesheli, Anandkumar, TMLR 2023).
+"""Multigrid tensorized FNO (MG-TFNO; Kossaifi, Kovachki, Azizzadenesheli, Anandkumar, arXiv:2310.00120).
 
 The periodic domain ``(batch, C, *space)`` is cut into ``patches`` equal patches per dimension. Each
 patch is given to one shared TFNO together with ``levels`` coarser views of its surroundings: at
