@@ -5,9 +5,9 @@
 retained modes in ``S``; returns ``(B, C_out, *S)``, equal to ``y[b, o, p_m] = sum_i x[b, i, p_m]
 W[i, o, m]`` at the retained positions and zero elsewhere, ready for the inverse FFT. The kernel reads
 the retained modes straight from the spectrum, multiplies split real and imaginary parts, and writes
-every output element once (the zero padding by a second grid of programs in the same pass). Backward:
-the input gradient is the same contraction with ``conj(W)^T``; the weight gradient a per-mode
-reduction over the batch. Torch reference: :func:`solvers.spectral.contraction.truncated`.
+every output element once (the zero padding by a second kernel over the positions not retained).
+Backward keeps only the retained block: the input gradient is the same contraction with ``conj(W)^T``,
+the weight gradient a per-mode reduction over the batch. Factorized weights are reconstructed first. Torch reference: :func:`solvers.spectral.contraction.truncated`.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def _zero_rest(out_ptr, retained_ptr, rows, points, BLOCK_P: tl.constexpr):
 @triton.jit
 def _weight_gradient(x_ptr, g_ptr, out_ptr, positions_ptr, batch, c_in, c_out, points, modes,
                      BLOCK_B: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr):
-    """``dW[i, o, m] = sum_b conj(x[b, i, p_m]) g[b, o, p_m]``; programs ``(mode, input block, output block)``."""
+    """``dW[i, o, m] = sum_b conj(x[b, i, m]) g[b, o, p_m]``, ``x`` the retained block ``(B, C_in, M)``;
+    programs ``(mode, input block, output block)``."""
     m = tl.program_id(0)
     i = tl.program_id(1) * BLOCK_I + tl.arange(0, BLOCK_I)
     o = tl.program_id(2) * BLOCK_O + tl.arange(0, BLOCK_O)
@@ -72,7 +73,7 @@ def _weight_gradient(x_ptr, g_ptr, out_ptr, positions_ptr, batch, c_in, c_out, p
     imag = tl.zeros((BLOCK_I, BLOCK_O), dtype=out_ptr.dtype.element_ty)
     for start in range(0, batch, BLOCK_B):
         b = start + tl.arange(0, BLOCK_B)
-        x_offset = ((b[None, :] * c_in + i[:, None]) * points + position) * 2  # (I, B)
+        x_offset = ((b[None, :] * c_in + i[:, None]) * modes + m) * 2  # (I, B), from the retained block
         x_mask = (b[None, :] < batch) & (i[:, None] < c_in)
         xr = tl.load(x_ptr + x_offset, mask=x_mask, other=0.0)
         xi = tl.load(x_ptr + x_offset + 1, mask=x_mask, other=0.0)
@@ -105,23 +106,24 @@ def _forward(spectrum: torch.Tensor, weight: torch.Tensor, positions: torch.Tens
 class TruncatedContraction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, spectrum, weight, positions, retained):
-        ctx.save_for_backward(spectrum, weight, positions, retained)
+        block = spectrum.flatten(2)[..., positions].contiguous()  # only the retained modes are kept for backward
+        ctx.save_for_backward(block, weight, positions, retained)
         return _forward(spectrum, weight, positions, retained)
 
     @staticmethod
     def backward(ctx, grad):
-        spectrum, weight, positions, retained = ctx.saved_tensors
+        block, weight, positions, retained = ctx.saved_tensors
         grad = grad.contiguous()
         grad_spectrum = grad_weight = None
         if ctx.needs_input_grad[0]:
             grad_spectrum = _forward(grad, weight.conj().transpose(0, 1).resolve_conj(), positions, retained)
         if ctx.needs_input_grad[1]:
             c_in, c_out, modes = weight.shape
-            batch, points = spectrum.shape[0], retained.numel()
+            batch, points = block.shape[0], retained.numel()
             out = torch.empty((c_in, c_out, modes, 2), dtype=weight.real.dtype, device=weight.device)
             _weight_gradient[(modes, triton.cdiv(c_in, BLOCK), triton.cdiv(c_out, BLOCK))](
-                torch.view_as_real(spectrum.contiguous()), torch.view_as_real(grad), out, positions, batch, c_in, c_out,
-                points, modes, BLOCK_B=BLOCK, BLOCK_I=BLOCK, BLOCK_O=BLOCK)
+                torch.view_as_real(block), torch.view_as_real(grad), out, positions, batch, c_in, c_out, points, modes,
+                BLOCK_B=BLOCK, BLOCK_I=BLOCK, BLOCK_O=BLOCK)
             grad_weight = torch.view_as_complex(out)
         return grad_spectrum, grad_weight, None, None
 
