@@ -13,7 +13,8 @@ For retained Fourier coefficients ``x`` of shape ``(batch, C_in, m_1, .., m_d)``
 
 Kolda & Bader, SIAM Rev. 51 (2009); Oseledets, SIAM J. Sci. Comput. 33 (2011); the factorized Fourier
 layers of Kossaifi et al. (MG-TFNO, 2023). ``retained_index`` and ``gather``/``scatter`` move the
-lowest modes between a full ``rfftn`` spectrum and the compact block.
+lowest modes between a full ``rfftn`` spectrum and the compact block; ``truncated`` does the whole step
+between the FFTs on flat ``retained_positions`` (the reference of the Triton kernel).
 """
 
 from __future__ import annotations
