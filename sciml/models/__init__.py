@@ -1,10 +1,12 @@
 """Learned models: Fourier layers, Fourier neural operators (dense, tensorized, multigrid-patched),
-multigrid neural operators."""
+multigrid neural operators; piecewise-linear RNNs for dynamical-systems reconstruction."""
 
 from .checkpoint import load, save
 from .fno import FNO, TFNO
 from .mgno import MgConv, MgNO
 from .mgtfno import MGTFNO
+from .rnn import ALRNN, PLRNN, ShallowPLRNN
 from .spectral_conv import FACTORIZATIONS, SpectralConv
 
-__all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "save", "load"]
+__all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "PLRNN", "ShallowPLRNN", "ALRNN",
+           "save", "load"]

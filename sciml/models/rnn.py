@@ -1,0 +1,150 @@
+"""Piecewise-linear RNNs for dynamical-systems reconstruction: PLRNN, shallow PLRNN, AL-RNN.
+
+Latent maps ``z_t = F(z_{t-1})`` on ``M`` units, with their Jacobians in closed form:
+
+- PLRNN (Durstewitz 2017; Koppe et al. 2019): ``F(z) = A z + W relu(z) + h``, ``A`` diagonal, ``W`` with
+  zero diagonal;
+- shallow PLRNN (Hess et al., ICML 2023): ``F(z) = A z + W1 relu(W2 z + h2) + h1``; ``clipped=True``
+  uses ``W1 [relu(W2 z + h2) - relu(W2 z)]``, bounded orbits when ``|A| < 1``;
+- AL-RNN (Brenner et al., NeurIPS 2024): ``F(z) = A z + W phi(z) + h``, ``phi`` the identity on the first
+  ``M - P`` units and relu on the last ``P``, ``W`` with zero diagonal.
+
+Observations ``x (N,)``: ``identity`` reads the first ``N`` units; ``affine`` is ``B z + b``. The first
+latent state comes from the first observation: for ``identity`` the observed units are the
+observation and a learned linear map fills the others; for ``affine`` a learned affine map gives all.
+``teacher_forced(x, alpha)`` runs generalized teacher forcing (Hess et al., ICML 2023): after each step
+the observed units move to ``(1 - alpha) z + alpha x_t`` (for ``affine``, the whole state toward the
+least-norm state observed as ``x_t``), so gradients through a step scale by ``1 - alpha``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class _PiecewiseLinearRNN(nn.Module):
+    def __init__(self, observed: int, latent: int, observation: str):
+        super().__init__()
+        if observation not in ("identity", "affine"):
+            raise ValueError(f"observation must be 'identity' or 'affine', got {observation!r}")
+        if observation == "identity" and latent < observed:
+            raise ValueError(f"an identity observation needs latent >= observed, got {latent} < {observed}")
+        self.observed, self.latent, self.observation = observed, latent, observation
+        self.A = nn.Parameter(torch.full((latent,), 0.9))
+        self.h = nn.Parameter(torch.zeros(latent))
+        if observation == "identity":
+            self.hidden_from_observation = nn.Linear(observed, latent - observed, bias=False) if latent > observed else None
+        else:
+            self.B = nn.Linear(latent, observed)
+            self.latent_from_observation = nn.Linear(observed, latent)
+
+    # Subclasses define ``step(z)``: ``F(z)`` for ``z (..., M)``, and ``jacobian(z)``: ``dF/dz``, ``(..., M, M)``.
+
+    def observe(self, z: torch.Tensor) -> torch.Tensor:
+        return z[..., : self.observed] if self.observation == "identity" else self.B(z)
+
+    def initial_state(self, x0: torch.Tensor) -> torch.Tensor:
+        """Latent state ``(..., M)`` from the first observation ``x0 (..., N)``."""
+        if self.observation == "identity":
+            return torch.cat([x0, self.hidden_from_observation(x0)], dim=-1) if self.hidden_from_observation else x0
+        return self.latent_from_observation(x0)
+
+    def generate(self, x0: torch.Tensor, steps: int) -> torch.Tensor:
+        """Free run: ``x0 (batch, N)`` -> observations ``(batch, steps + 1, N)`` (the first is ``observe(z0)``)."""
+        z = self.initial_state(x0)
+        states = [z]
+        for _ in range(steps):
+            z = self.step(z)
+            states.append(z)
+        return self.observe(torch.stack(states, dim=1))
+
+    def teacher_forced(self, x: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x (batch, T, N)`` -> ``(predictions (batch, T - 1, N), forced states (batch, T, M))``: each
+        prediction is ``observe(F(z~_{t-1}))``, with ``z~`` the states after forcing toward the data."""
+        z = self.initial_state(x[:, 0])
+        forced, predictions = [z], []
+        for t in range(1, x.shape[1]):
+            z = self.step(z)
+            predictions.append(self.observe(z))
+            z = self._force(z, x[:, t], alpha)
+            forced.append(z)
+        return torch.stack(predictions, dim=1), torch.stack(forced, dim=1)
+
+    def _force(self, z: torch.Tensor, x: torch.Tensor, alpha: float) -> torch.Tensor:
+        if alpha == 0:
+            return z
+        if self.observation == "identity":
+            observed = (1 - alpha) * z[..., : self.observed] + alpha * x
+            return torch.cat([observed, z[..., self.observed :]], dim=-1)
+        data_state = (x - self.B.bias) @ torch.linalg.pinv(self.B.weight).T  # the least-norm state observed as x
+        return (1 - alpha) * z + alpha * data_state
+
+
+def _off_diagonal(size: int) -> torch.Tensor:
+    return 1 - torch.eye(size)
+
+
+class PLRNN(_PiecewiseLinearRNN):
+    def __init__(self, observed: int, latent: int, observation: str = "identity"):
+        super().__init__(observed, latent, observation)
+        self.W = nn.Parameter(torch.randn(latent, latent) * (0.1 / latent**0.5))
+        self.register_buffer("mask", _off_diagonal(latent))
+
+    def step(self, z: torch.Tensor) -> torch.Tensor:
+        return self.A * z + torch.relu(z) @ (self.W * self.mask).T + self.h
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.diag_embed(self.A.expand_as(z)) + (self.W * self.mask) * (z > 0).to(z.dtype).unsqueeze(-2)
+
+
+class ShallowPLRNN(_PiecewiseLinearRNN):
+    def __init__(self, observed: int, latent: int, hidden: int, observation: str = "identity", clipped: bool = False):
+        super().__init__(observed, latent, observation)
+        self.clipped = clipped
+        self.W1 = nn.Parameter(torch.randn(latent, hidden) * (0.1 / hidden**0.5))
+        self.W2 = nn.Parameter(torch.randn(hidden, latent) * (1 / latent**0.5))
+        self.h2 = nn.Parameter(torch.randn(hidden) * 0.1)
+
+    def _slopes(self, z: torch.Tensor) -> torch.Tensor:
+        inner = z @ self.W2.T
+        slopes = (inner + self.h2 > 0).to(z.dtype)
+        return slopes - (inner > 0).to(z.dtype) if self.clipped else slopes
+
+    def step(self, z: torch.Tensor) -> torch.Tensor:
+        inner = z @ self.W2.T
+        hidden = torch.relu(inner + self.h2) - (torch.relu(inner) if self.clipped else 0)
+        return self.A * z + hidden @ self.W1.T + self.h
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.diag_embed(self.A.expand_as(z)) + (self.W1 * self._slopes(z).unsqueeze(-2)) @ self.W2
+
+
+class ALRNN(_PiecewiseLinearRNN):
+    def __init__(self, observed: int, latent: int, piecewise: int, observation: str = "identity"):
+        super().__init__(observed, latent, observation)
+        if not 0 <= piecewise <= latent:
+            raise ValueError(f"piecewise units must lie in [0, {latent}], got {piecewise}")
+        self.piecewise = piecewise
+        self.W = nn.Parameter(torch.randn(latent, latent) * (0.1 / latent**0.5))
+        self.register_buffer("mask", _off_diagonal(latent))
+
+    def _phi(self, z: torch.Tensor) -> torch.Tensor:
+        linear = self.latent - self.piecewise
+        return torch.cat([z[..., :linear], torch.relu(z[..., linear:])], dim=-1)
+
+    def _slopes(self, z: torch.Tensor) -> torch.Tensor:
+        linear = self.latent - self.piecewise
+        return torch.cat([torch.ones_like(z[..., :linear]), (z[..., linear:] > 0).to(z.dtype)], dim=-1)
+
+    def step(self, z: torch.Tensor) -> torch.Tensor:
+        return self.A * z + self._phi(z) @ (self.W * self.mask).T + self.h
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.diag_embed(self.A.expand_as(z)) + (self.W * self.mask) * self._slopes(z).unsqueeze(-2)
+
+    def subregions(self, z: torch.Tensor) -> torch.Tensor:
+        """Linear-subregion code of each state ``(..., M)``: the integer whose bits are ``z_i > 0`` over the
+        ``P`` piecewise units, shape ``(...)``."""
+        bits = (z[..., self.latent - self.piecewise :] > 0).long()
+        return (bits * (2 ** torch.arange(self.piecewise, device=z.device))).sum(-1)

@@ -1,0 +1,86 @@
+"""Dynamical-systems reconstruction: PWL RNN Jacobians, generalized teacher forcing, D_stsp, D_H, Lyapunov."""
+
+import math
+
+import pytest
+import torch
+
+from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
+from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN
+from solvers.integrators import solve
+from solvers.systems import Lorenz63
+
+MODELS = [lambda: PLRNN(3, 8), lambda: ShallowPLRNN(3, 6, 20), lambda: ShallowPLRNN(3, 6, 20, clipped=True),
+          lambda: ALRNN(3, 10, 2), lambda: ALRNN(3, 10, 4, observation="affine")]
+
+
+@pytest.fixture(scope="module")
+def lorenz() -> torch.Tensor:
+    t = torch.arange(0, 210.0, 0.02, dtype=torch.float64)
+    y = solve(Lorenz63(), torch.tensor([[1.0, 1.0, 1.0]], dtype=torch.float64), t, method="rk4", dt=0.02).y[0, 500:]
+    return (y - y.mean(0)) / y.std(0)
+
+
+@pytest.mark.parametrize("build", MODELS)
+def test_jacobian_equals_autograd(build):
+    torch.manual_seed(0)
+    model = build().double()
+    z = torch.randn(5, model.latent, dtype=torch.float64)
+    expected = torch.stack([torch.autograd.functional.jacobian(model.step, z[i]) for i in range(5)])
+    assert torch.allclose(model.jacobian(z), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("build", MODELS)
+def test_generalized_teacher_forcing_limits(build, lorenz):
+    torch.manual_seed(1)
+    model = build().double()
+    x = lorenz[:40].reshape(2, 20, 3)
+    _, forced = model.teacher_forced(x, alpha=1.0)
+    if model.observation == "identity":
+        assert torch.equal(forced[..., :3], x)  # alpha = 1: the observed units are the data
+    else:
+        assert torch.allclose(model.observe(forced[:, 1:]), x[:, 1:], atol=1e-10)
+    predictions, free = model.teacher_forced(x, alpha=0.0)
+    generated = model.generate(x[:, 0], 19)
+    assert torch.allclose(model.observe(free), generated, atol=1e-12)  # alpha = 0: free running
+    assert torch.allclose(predictions, generated[:, 1:], atol=1e-12)
+
+
+def test_gradient_through_a_forced_step_scales_by_one_minus_alpha():
+    model = ALRNN(2, 2, 0).double()  # linear: F(z) = A z + W z + h
+    x = torch.randn(1, 3, 2, dtype=torch.float64)
+    z0 = model.initial_state(x[:, 0]).detach().requires_grad_()
+    alpha = 0.3
+    z1 = model._force(model.step(z0), x[:, 1], alpha)
+    gradient = torch.autograd.grad(z1.sum(), z0)[0]
+    expected = (1 - alpha) * torch.ones(1, 2, dtype=torch.float64) @ model.jacobian(z0.detach())[0]
+    assert torch.allclose(gradient, expected, atol=1e-12)
+
+
+def test_state_space_divergence_and_hellinger(lorenz):
+    first, second = lorenz[:5000], lorenz[5000:10000]
+    assert state_space_divergence(lorenz, lorenz) < 1e-12
+    assert hellinger_spectrum(first, first) < 1e-7
+    same_attractor = state_space_divergence(lorenz[:5000], lorenz[5000:])
+    shifted = state_space_divergence(lorenz[:5000], lorenz[5000:] + 1.5)
+    assert same_attractor < 1.5 and shifted > 5 * same_attractor
+    noise = torch.randn_like(second)
+    assert hellinger_spectrum(first, second) < 0.2 < hellinger_spectrum(first, noise)
+    with pytest.raises(ValueError, match="equal shape"):
+        hellinger_spectrum(first, second[:100])
+
+
+def test_lyapunov_exponents():
+    lorenz = max_lyapunov_flow(Lorenz63(), torch.tensor([1.0, 1.0, 1.0]), dt=0.02, steps=25_000, transient=500)
+    assert abs(lorenz - 0.90) < 0.05, lorenz
+    a = torch.tensor([0.5, -0.8, 0.3], dtype=torch.float64)
+    linear = max_lyapunov_map(lambda z: a * z, lambda z: torch.diag(a), torch.ones(3, dtype=torch.float64), 200, 100)
+    assert linear == pytest.approx(math.log(0.8), abs=1e-9)
+
+
+def test_alrnn_subregion_codes():
+    model = ALRNN(3, 6, 3)
+    z = torch.tensor([[0.0, 0, 0, 1.0, -1.0, 2.0], [5.0, 5, 5, -1.0, -1.0, -1.0]])
+    assert model.subregions(z).tolist() == [0b101, 0]
+    with pytest.raises(ValueError, match="piecewise units must lie in"):
+        ALRNN(3, 6, 7)
