@@ -1,4 +1,5 @@
-"""Dynamical-systems reconstruction: PWL RNN Jacobians, generalized teacher forcing, D_stsp, D_H, Lyapunov."""
+"""Dynamical-systems reconstruction: PWL RNN Jacobians, generalized teacher forcing and its training, D_stsp,
+D_H, Lyapunov exponents."""
 
 import math
 
@@ -7,6 +8,7 @@ import torch
 
 from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
 from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN
+from sciml.train.teacher_forcing import TeacherForcingConfig, jacobian_growth, train_teacher_forcing
 from solvers.integrators import solve
 from solvers.systems import Lorenz63
 
@@ -84,3 +86,28 @@ def test_alrnn_subregion_codes():
     assert model.subregions(z).tolist() == [0b101, 0]
     with pytest.raises(ValueError, match="piecewise units must lie in"):
         ALRNN(3, 6, 7)
+
+
+def test_jacobian_growth_and_adaptive_forcing():
+    model = ALRNN(2, 2, 0).double()
+    with torch.no_grad():
+        model.A.fill_(2.0)
+        model.W.zero_()
+    states = torch.randn(3, 10, 2, dtype=torch.float64)
+    assert jacobian_growth(model, states) == pytest.approx(2.0, rel=1e-12)
+    rotation = torch.tensor([[math.cos(0.3), -math.sin(0.3)], [math.sin(0.3), math.cos(0.3)]], dtype=torch.float64)
+    data = torch.stack([torch.tensor([1.0, 0.0], dtype=torch.float64) @ torch.linalg.matrix_power(rotation, k).T
+                        for k in range(400)])
+    torch.manual_seed(2)
+    learner = ALRNN(2, 4, 0).double()
+    config = TeacherForcingConfig(epochs=60, batches_per_epoch=5, batch_size=8, sequence=20, learning_rate=3e-2,
+                                  final_learning_rate=3e-3, noise=0.0)
+    history = train_teacher_forcing(learner, data, config, progress=False)
+    assert history.loss[-1] < 0.01 * history.loss[0]
+    assert all(0.0 <= alpha <= 1.0 for alpha in history.alpha)
+    free = learner.generate(data[:1], 20)[0]
+    assert (free - data[:21]).abs().max() < 0.1  # the learned map rotates like the data
+    with pytest.raises(ValueError, match="alpha must be 'adaptive' or a number in"):
+        TeacherForcingConfig(alpha=1.5)
+    with pytest.raises(ValueError, match="trajectory must be"):
+        train_teacher_forcing(learner, data[:, :1], config, progress=False)

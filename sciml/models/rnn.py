@@ -50,14 +50,16 @@ class _PiecewiseLinearRNN(nn.Module):
             return torch.cat([x0, self.hidden_from_observation(x0)], dim=-1) if self.hidden_from_observation else x0
         return self.latent_from_observation(x0)
 
+    def run(self, z0: torch.Tensor, steps: int) -> torch.Tensor:
+        """Latent orbit ``(batch, steps + 1, M)`` of ``z0 (batch, M)``."""
+        states = [z0]
+        for _ in range(steps):
+            states.append(self.step(states[-1]))
+        return torch.stack(states, dim=1)
+
     def generate(self, x0: torch.Tensor, steps: int) -> torch.Tensor:
         """Free run: ``x0 (batch, N)`` -> observations ``(batch, steps + 1, N)`` (the first is ``observe(z0)``)."""
-        z = self.initial_state(x0)
-        states = [z]
-        for _ in range(steps):
-            z = self.step(z)
-            states.append(z)
-        return self.observe(torch.stack(states, dim=1))
+        return self.observe(self.run(self.initial_state(x0), steps))
 
     def teacher_forced(self, x: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
         """``x (batch, T, N)`` -> ``(predictions (batch, T - 1, N), forced states (batch, T, M))``: each

@@ -1,0 +1,114 @@
+"""Training piecewise-linear RNNs with generalized teacher forcing (Hess, Monfared, Brenner, Durstewitz,
+ICML 2023), as in the reference set-up of Brenner et al. (NeurIPS 2024).
+
+Each batch holds ``batch_size`` windows of ``sequence`` steps drawn at random from a long trajectory
+``(T, N)`` (standardised); Gaussian noise of ``noise`` (in data units) is added to the forcing signal,
+not to the targets. The loss is the mean squared error of the one-step predictions made from the
+forced states. ``alpha`` is a constant in [0, 1] or ``"adaptive"``: every ``alpha_every`` batches
+``G``, the geometric growth per step of the Jacobian products along the forced states (a power
+iteration on the product), gives ``alpha* = max(0, 1 - 1/G)``; ``alpha`` jumps up to ``alpha*`` and
+decays toward it as ``alpha <- gamma alpha + (1 - gamma) alpha*``. RAdam, with the learning rate
+decaying exponentially from ``learning_rate`` to ``final_learning_rate`` over the epochs; an optional
+L1 pull of the AL-RNN toward ``A = 1, W = 0, h = 0`` (``l1``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import torch
+from tqdm import tqdm
+
+
+@dataclass
+class TeacherForcingConfig:
+    epochs: int = 1000
+    batches_per_epoch: int = 50
+    batch_size: int = 16
+    sequence: int = 200
+    learning_rate: float = 1e-3
+    final_learning_rate: float = 1e-5
+    alpha: float | str = "adaptive"
+    alpha_every: int = 5
+    gamma: float = 0.999
+    noise: float = 0.05
+    l1: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.alpha != "adaptive" and not (isinstance(self.alpha, (int, float)) and 0 <= self.alpha <= 1):
+            raise ValueError(f"alpha must be 'adaptive' or a number in [0, 1], got {self.alpha!r}")
+        for name in ("epochs", "batches_per_epoch", "batch_size", "alpha_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.sequence < 2:
+            raise ValueError(f"sequence must be >= 2, got {self.sequence}")
+
+
+@dataclass
+class TeacherForcingHistory:
+    loss: list[float] = field(default_factory=list)
+    alpha: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+
+def jacobian_growth(model, states: torch.Tensor) -> float:
+    """Geometric mean growth per step of the Jacobian products along ``states (batch, T, M)``, by one
+    power-iteration vector per sequence; averaged over the batch."""
+    with torch.no_grad():
+        v = torch.ones_like(states[:, 0]) / math.sqrt(states.shape[-1])
+        log_growth = torch.zeros(states.shape[0], dtype=states.dtype, device=states.device)
+        for t in range(states.shape[1] - 1):
+            v = (model.jacobian(states[:, t]) @ v.unsqueeze(-1)).squeeze(-1)
+            norm = v.norm(dim=-1).clamp_min(1e-300)
+            log_growth += norm.log()
+            v = v / norm.unsqueeze(-1)
+    return float((log_growth / (states.shape[1] - 1)).mean().exp())
+
+
+def _l1_penalty(model) -> torch.Tensor:
+    return (model.A - 1).abs().sum() + (model.W * model.mask).abs().sum() + model.h.abs().sum()
+
+
+def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcingConfig,
+                          progress: bool = True) -> TeacherForcingHistory:
+    """Train ``model`` (a PLRNN, shallow PLRNN or AL-RNN) on ``trajectory (T, N)``."""
+    if trajectory.ndim != 2 or trajectory.shape[1] != model.observed:
+        raise ValueError(f"trajectory must be (time, {model.observed}), got {tuple(trajectory.shape)}")
+    if trajectory.shape[0] <= config.sequence:
+        raise ValueError(f"trajectory of {trajectory.shape[0]} steps is too short for sequences of {config.sequence}")
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.RAdam(model.parameters(), lr=config.learning_rate)
+    decay = (config.final_learning_rate / config.learning_rate) ** (1 / max(1, config.epochs - 1))
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, decay)
+    adaptive = config.alpha == "adaptive"
+    alpha = 0.0 if adaptive else float(config.alpha)
+    history = TeacherForcingHistory()
+    offsets = torch.arange(config.sequence)
+    batch_index = 0
+    for _ in tqdm(range(config.epochs), disable=not progress, desc="GTF", unit="epoch"):
+        start, total = time.perf_counter(), 0.0
+        for _ in range(config.batches_per_epoch):
+            starts = torch.randint(0, trajectory.shape[0] - config.sequence, (config.batch_size,), generator=generator)
+            x = trajectory[starts[:, None] + offsets]  # (batch, sequence, N)
+            forcing = x + config.noise * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+            predictions, states = model.teacher_forced(forcing, alpha)
+            loss = (predictions - x[:, 1:]).square().mean()
+            if config.l1:
+                loss = loss + config.l1 * _l1_penalty(model)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach())
+            if adaptive and batch_index % config.alpha_every == 0:
+                growth = jacobian_growth(model, states.detach())
+                target = max(0.0, 1.0 - 1.0 / growth)
+                alpha = target if target > alpha else config.gamma * alpha + (1 - config.gamma) * target
+            batch_index += 1
+        scheduler.step()
+        history.loss.append(total / config.batches_per_epoch)
+        history.alpha.append(alpha)
+        history.seconds.append(time.perf_counter() - start)
+    return history
