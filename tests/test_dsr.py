@@ -111,3 +111,17 @@ def test_jacobian_growth_and_adaptive_forcing():
         TeacherForcingConfig(alpha=1.5)
     with pytest.raises(ValueError, match="trajectory must be"):
         train_teacher_forcing(learner, data[:, :1], config, progress=False)
+
+
+@pytest.mark.parametrize("build", [lambda: PLRNN(2, 6), lambda: ShallowPLRNN(2, 4, 5),
+                                   lambda: ShallowPLRNN(2, 4, 3, clipped=True), lambda: ALRNN(2, 8, 4)])
+def test_fixed_points_by_enumeration(build):
+    torch.manual_seed(3)
+    model = build().double()
+    with torch.no_grad():
+        model.h.normal_()
+    points = model.fixed_points()
+    assert points, "a contracting map (|A| < 1, small W) has a fixed point"
+    for z, eigenvalues in points:
+        assert torch.allclose(model.step(z), z, atol=1e-10)
+        assert torch.allclose(torch.linalg.eigvals(model.jacobian(z)), eigenvalues)

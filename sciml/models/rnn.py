@@ -12,6 +12,7 @@ Latent maps ``z_t = F(z_{t-1})`` on ``M`` units, with their Jacobians in closed 
 Observations ``x (N,)``: ``identity`` reads the first ``N`` units; ``affine`` is ``B z + b``. The first
 latent state comes from the first observation: for ``identity`` the observed units are the
 observation and a learned linear map fills the others; for ``affine`` a learned affine map gives all.
+``fixed_points()`` finds every fixed point and its stability by enumerating the linear subregions.
 ``teacher_forced(x, alpha)`` runs generalized teacher forcing (Hess et al., ICML 2023): after each step
 the observed units move to ``(1 - alpha) z + alpha x_t`` (for ``affine``, the whole state toward the
 least-norm state observed as ``x_t``), so gradients through a step scale by ``1 - alpha``.
@@ -39,7 +40,30 @@ class _PiecewiseLinearRNN(nn.Module):
             self.B = nn.Linear(latent, observed)
             self.latent_from_observation = nn.Linear(observed, latent)
 
-    # Subclasses define ``step(z)``: ``F(z)`` for ``z (..., M)``, and ``jacobian(z)``: ``dF/dz``, ``(..., M, M)``.
+    # Subclasses define ``step(z)``: ``F(z)`` for ``z (..., M)``; ``jacobian(z)``: ``dF/dz``, ``(..., M, M)``;
+    # ``region(z)``: the 0/1 switch pattern ``(..., K)`` of the linear subregion of ``z``; and
+    # ``region_map(d)``: ``(J, c)`` with ``F(z) = J z + c`` for every ``z`` in the subregion with pattern ``d``.
+
+    def fixed_points(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Every fixed point ``z* = F(z*)`` with the eigenvalues of its Jacobian (``|eig| < 1``: stable), found
+        exactly by solving ``(I - J) z = c`` in each of the ``2^K`` linear subregions and keeping the solutions
+        that lie in their own subregion. Exponential in ``K``: for small numbers of switching units."""
+        switches = self.region(self.A.detach()).shape[-1]
+        if switches > 20:
+            raise ValueError(f"{switches} switching units give 2^{switches} subregions; enumeration is for K <= 20")
+        points = []
+        with torch.no_grad():
+            identity = torch.eye(self.latent, dtype=self.A.dtype)
+            for code in range(2**switches):
+                pattern = torch.tensor([(code >> k) & 1 for k in range(switches)], dtype=self.A.dtype)
+                jacobian, offset = self.region_map(pattern)
+                try:
+                    z = torch.linalg.solve(identity - jacobian, offset)
+                except RuntimeError:  # singular: a line or plane of fixed points, or none
+                    continue
+                if torch.equal(self.region(z), pattern):
+                    points.append((z, torch.linalg.eigvals(jacobian)))
+        return points
 
     def observe(self, z: torch.Tensor) -> torch.Tensor:
         return z[..., : self.observed] if self.observation == "identity" else self.B(z)
@@ -99,6 +123,12 @@ class PLRNN(_PiecewiseLinearRNN):
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         return torch.diag_embed(self.A.expand_as(z)) + (self.W * self.mask) * (z > 0).to(z.dtype).unsqueeze(-2)
 
+    def region(self, z: torch.Tensor) -> torch.Tensor:
+        return (z > 0).to(z.dtype)
+
+    def region_map(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.diag(self.A) + self.W * self.mask * pattern, self.h
+
 
 class ShallowPLRNN(_PiecewiseLinearRNN):
     def __init__(self, observed: int, latent: int, hidden: int, observation: str = "identity", clipped: bool = False):
@@ -120,6 +150,17 @@ class ShallowPLRNN(_PiecewiseLinearRNN):
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         return torch.diag_embed(self.A.expand_as(z)) + (self.W1 * self._slopes(z).unsqueeze(-2)) @ self.W2
+
+    def region(self, z: torch.Tensor) -> torch.Tensor:
+        inner = z @ self.W2.T
+        active = (inner + self.h2 > 0).to(z.dtype)
+        return torch.cat([active, (inner > 0).to(z.dtype)], dim=-1) if self.clipped else active
+
+    def region_map(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = self.h2.shape[0]
+        active = pattern[:hidden]
+        slopes = active - pattern[hidden:] if self.clipped else active
+        return torch.diag(self.A) + (self.W1 * slopes) @ self.W2, self.W1 @ (active * self.h2) + self.h
 
 
 class ALRNN(_PiecewiseLinearRNN):
@@ -144,6 +185,13 @@ class ALRNN(_PiecewiseLinearRNN):
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         return torch.diag_embed(self.A.expand_as(z)) + (self.W * self.mask) * self._slopes(z).unsqueeze(-2)
+
+    def region(self, z: torch.Tensor) -> torch.Tensor:
+        return (z[..., self.latent - self.piecewise :] > 0).to(z.dtype)
+
+    def region_map(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        slopes = torch.cat([torch.ones(self.latent - self.piecewise, dtype=pattern.dtype), pattern])
+        return torch.diag(self.A) + self.W * self.mask * slopes, self.h
 
     def subregions(self, z: torch.Tensor) -> torch.Tensor:
         """Linear-subregion code of each state ``(..., M)``: the integer whose bits are ``z_i > 0`` over the
