@@ -35,7 +35,8 @@ class _PiecewiseLinearRNN(nn.Module):
         self.A = nn.Parameter(torch.full((latent,), 0.9))
         self.h = nn.Parameter(torch.zeros(latent))
         if observation == "identity":
-            self.hidden_from_observation = nn.Linear(observed, latent - observed, bias=False) if latent > observed else None
+            hidden = latent - observed
+            self.hidden_from_observation = nn.Linear(observed, hidden, bias=False) if hidden else None
         else:
             self.B = nn.Linear(latent, observed)
             self.latent_from_observation = nn.Linear(observed, latent)
