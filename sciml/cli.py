@@ -5,7 +5,9 @@
     sciml inspect FILE
     sciml train fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K [--pushforward]]
                 [--config TOML] [--set key=value ...]         (under torchrun: data-parallel)
+    sciml train plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P] [--set train.key=value ...]
     sciml compare RUN --data TEST.h5 [--out DIR]
+    sciml evaluate RUN --data ODE_TEST.h5 [--sample i] [--out DIR]
     sciml demo [--out DIR]
 """
 
@@ -66,7 +68,58 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def _train_rnn(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import torch
+
+    from .data import open_checked
+    from .data.recipe import parse_value
+    from .models import ALRNN, PLRNN, ShallowPLRNN, save
+    from .train import TeacherForcingConfig, train_teacher_forcing
+
+    allowed = tuple(field.name for field in dataclasses.fields(TeacherForcingConfig))
+    settings = {}
+    for key, value in _overrides(args.set).items():
+        section, _, name = key.partition(".")
+        if section != "train" or name not in allowed:
+            raise ValueError(f"unknown setting {key!r}; allowed: train.{', train.'.join(allowed)}")
+        settings[name] = parse_value(value)
+    config = TeacherForcingConfig(**{"epochs": args.epochs, **settings})
+    with open_checked(args.data) as handle:
+        field = "observed" if "observed" in handle else "u"
+        if handle[field].ndim != 3:
+            raise ValueError(f"{args.data}: {args.model} trains on ODE trajectories (samples, time, dim), "
+                             f"got a field of shape {handle[field].shape}")
+        trajectory = torch.as_tensor(handle[field][args.sample]).float()
+    mean, std = trajectory.mean(0), trajectory.std(0)
+    observed = trajectory.shape[1]
+    torch.manual_seed(config.seed)
+    model = {"plrnn": lambda: PLRNN(observed, args.latent),
+             "shplrnn": lambda: ShallowPLRNN(observed, args.latent, args.hidden),
+             "alrnn": lambda: ALRNN(observed, args.latent, args.pwl)}[args.model]()
+    history = train_teacher_forcing(model, (trajectory - mean) / std, config, progress=not args.quiet)
+    path = save(model, f"{args.out}/last.pt", history=dataclasses.asdict(history),
+                metadata={"data": str(args.data), "field": field, "sample": args.sample, "mean": mean.tolist(),
+                          "std": std.tolist()})
+    print(f"final loss {history.loss[-1]:.4e}, alpha {history.alpha[-1]:.3f}, "
+          f"{sum(history.seconds) / len(history.seconds):.2f} s an epoch; checkpoint {path}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluate.reconstruction import evaluate
+
+    metrics, report = evaluate(args.run, args.data, args.out or f"{args.run}/evaluation", sample=args.sample)
+    for name, value in metrics.items():
+        print(f"{name}: {value:.4g}")
+    print(f"report: {report}")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
+    if args.model in ("plrnn", "shplrnn", "alrnn"):
+        return _train_rnn(args)
     import dataclasses
     import inspect
     import tomllib
@@ -158,8 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("file")
     inspect.set_defaults(handler=_inspect)
 
-    train = commands.add_parser("train", help="train a neural operator on a dataset file")
-    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno"))
+    train = commands.add_parser("train", help="train a neural operator, or a PWL RNN on ODE trajectories")
+    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno", "plrnn", "shplrnn", "alrnn"))
     train.add_argument("--data", required=True, help="HDF5 dataset (pairs u(t) -> u(t + lag))")
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
     train.add_argument("--epochs", type=int, default=50)
@@ -173,8 +226,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", help="TOML with [model] and [train] tables")
     train.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                        help="override, e.g. model.width=32 or train.learning_rate=3e-3")
+    train.add_argument("--latent", type=int, default=20, help="RNNs: latent units M (default 20)")
+    train.add_argument("--pwl", type=int, default=2, help="AL-RNN: piecewise-linear units P (default 2)")
+    train.add_argument("--hidden", type=int, default=50, help="shallow PLRNN: hidden units (default 50)")
+    train.add_argument("--sample", type=int, default=0, help="RNNs: the trajectory (sample) to train on")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a PWL RNN run on a held-out ODE trajectory")
+    evaluate.add_argument("run", help="run folder with last.pt")
+    evaluate.add_argument("--data", required=True, help="HDF5 file of ODE trajectories (clean field u)")
+    evaluate.add_argument("--sample", type=int, default=0, help="the test trajectory (default 0)")
+    evaluate.add_argument("--out", help="report folder (default: RUN/evaluation)")
+    evaluate.set_defaults(handler=_evaluate)
 
     compare = commands.add_parser("compare", help="compare a trained model with the solver on held-out data")
     compare.add_argument("run", help="run folder with last.pt")

@@ -125,3 +125,23 @@ def test_fixed_points_by_enumeration(build):
     for z, eigenvalues in points:
         assert torch.allclose(model.step(z), z, atol=1e-10)
         assert torch.allclose(torch.linalg.eigvals(model.jacobian(z)), eigenvalues)
+
+
+def test_train_and_evaluate_cli(tmp_path, capsys):
+    from sciml.cli import main as cli
+    from sciml.data import generate, load
+
+    data = generate(load("lorenz63", {"samples": "2", "time.end": "30.0", "time.snapshots": "3001"}),
+                    tmp_path / "l63.h5", progress=False)
+    assert cli(["train", "alrnn", "--data", str(data), "--out", str(tmp_path / "run"), "--epochs", "2", "--quiet",
+                "--set", "train.batches_per_epoch=3", "--set", "train.sequence=50"]) == 0
+    assert cli(["evaluate", str(tmp_path / "run"), "--data", str(data), "--sample", "1"]) == 0
+    printed = capsys.readouterr().out
+    for metric in ("D_stsp", "D_H", "PE(20)", "lambda_max solver", "subregions visited"):
+        assert metric in printed
+    solver = float(printed.split("lambda_max solver: ")[1].split()[0])
+    assert abs(solver - 0.9) < 0.1
+    report = tmp_path / "run" / "evaluation"
+    assert all((report / f"{name}.png").is_file() for name in ("attractor", "spectra", "subregions"))
+    assert cli(["evaluate", str(tmp_path / "run"), "--data", str(data), "--sample", "5"]) == 2
+    assert "sample 5 is not in" in capsys.readouterr().err

@@ -37,7 +37,7 @@ def state_space_divergence(true: torch.Tensor, generated: torch.Tensor, bins: in
     return float((p * (p / q).log()).sum())
 
 
-def _smoothed_spectrum(x: torch.Tensor, sigma: float) -> torch.Tensor:
+def smoothed_spectrum(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """``x (T,)`` -> normalised power spectrum of the z-scored series, Gaussian-smoothed over frequency."""
     x = (x - x.mean()) / x.std().clamp_min(1e-12)
     power = torch.fft.rfft(x.double()).abs().square()
@@ -54,7 +54,7 @@ def hellinger_spectrum(true: torch.Tensor, generated: torch.Tensor, sigma: float
         raise ValueError(f"D_H compares series of equal shape, got {tuple(true.shape)} and {tuple(generated.shape)}")
     distances = []
     for dim in range(true.shape[1]):
-        p, q = _smoothed_spectrum(true[:, dim], sigma), _smoothed_spectrum(generated[:, dim], sigma)
+        p, q = smoothed_spectrum(true[:, dim], sigma), smoothed_spectrum(generated[:, dim], sigma)
         distances.append(math.sqrt(max(0.0, 1.0 - float((p * q).sqrt().sum()))))
     return sum(distances) / len(distances)
 

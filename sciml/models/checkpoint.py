@@ -11,8 +11,10 @@ from torch import nn
 from .fno import FNO, TFNO
 from .mgno import MgNO
 from .mgtfno import MGTFNO
+from .rnn import ALRNN, PLRNN, ShallowPLRNN
 
-MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO}
+MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "PLRNN": PLRNN,
+                                    "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN}
 
 
 def save(model: nn.Module, path: str | Path, **extra) -> Path:

@@ -115,6 +115,7 @@ def _off_diagonal(size: int) -> torch.Tensor:
 class PLRNN(_PiecewiseLinearRNN):
     def __init__(self, observed: int, latent: int, observation: str = "identity"):
         super().__init__(observed, latent, observation)
+        self.config = dict(observed=observed, latent=latent, observation=observation)
         self.W = nn.Parameter(torch.randn(latent, latent) * (0.1 / latent**0.5))
         self.register_buffer("mask", _off_diagonal(latent))
 
@@ -134,6 +135,7 @@ class PLRNN(_PiecewiseLinearRNN):
 class ShallowPLRNN(_PiecewiseLinearRNN):
     def __init__(self, observed: int, latent: int, hidden: int, observation: str = "identity", clipped: bool = False):
         super().__init__(observed, latent, observation)
+        self.config = dict(observed=observed, latent=latent, hidden=hidden, observation=observation, clipped=clipped)
         self.clipped = clipped
         self.W1 = nn.Parameter(torch.randn(latent, hidden) * (0.1 / hidden**0.5))
         self.W2 = nn.Parameter(torch.randn(hidden, latent) * (1 / latent**0.5))
@@ -169,6 +171,7 @@ class ALRNN(_PiecewiseLinearRNN):
         super().__init__(observed, latent, observation)
         if not 0 <= piecewise <= latent:
             raise ValueError(f"piecewise units must lie in [0, {latent}], got {piecewise}")
+        self.config = dict(observed=observed, latent=latent, piecewise=piecewise, observation=observation)
         self.piecewise = piecewise
         self.W = nn.Parameter(torch.randn(latent, latent) * (0.1 / latent**0.5))
         self.register_buffer("mask", _off_diagonal(latent))

@@ -1,0 +1,126 @@
+"""Evaluate a trained PLRNN / shallow PLRNN / AL-RNN on a held-out ODE trajectory: metrics and figures.
+
+``evaluate(run, data, out)`` standardises test sample ``sample`` with the training statistics stored in
+the checkpoint, generates from its first state (``steps`` steps, the first ``drop`` dropped) and
+reports D_stsp against the whole test trajectory, D_H against as many test steps as were kept,
+PE(20), and the largest Lyapunov exponent of the model (per unit time) against the solver's for the
+file's system and parameters. Figures: true and generated attractors, smoothed power spectra, and for an
+AL-RNN the occupancy of its linear subregions. ``report.md`` links them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+from solvers.systems import SYSTEMS  # noqa: E402
+
+from ..data import open_checked  # noqa: E402
+from ..models import checkpoint  # noqa: E402
+from .dsr import (  # noqa: E402
+    hellinger_spectrum,
+    max_lyapunov_flow,
+    max_lyapunov_map,
+    smoothed_spectrum,
+    state_space_divergence,
+)
+
+
+def prediction_error(model, trajectory: torch.Tensor, steps: int = 20, starts: int = 1000) -> float:
+    """PE(steps): mean squared error ``steps`` ahead of up to ``starts`` evenly spaced states of ``trajectory``."""
+    index = torch.linspace(0, trajectory.shape[0] - steps - 1, min(starts, trajectory.shape[0] - steps)).long()
+    with torch.no_grad():
+        predicted = model.generate(trajectory[index], steps)[:, -1]
+    return float((predicted - trajectory[index + steps]).square().mean())
+
+
+def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0, steps: int = 11_000,
+             drop: int = 1_000) -> tuple[dict[str, float], Path]:
+    run, out = Path(run), Path(out)
+    model, extra = checkpoint.load(run / "last.pt")
+    if not hasattr(model, "fixed_points"):
+        raise ValueError(f"{run} holds a {type(model).__name__}; evaluate takes PLRNN, ShallowPLRNN or ALRNN runs")
+    statistics = extra.get("metadata", {})
+    mean, std = (torch.tensor(statistics[key]) for key in ("mean", "std"))
+    with open_checked(data) as handle:
+        system = str(handle.attrs["system"])
+        if system not in SYSTEMS:
+            raise ValueError(f"{data} holds {system!r} data; evaluate takes ODE trajectories ({', '.join(SYSTEMS)})")
+        if not 0 <= sample < handle["u"].shape[0]:
+            raise ValueError(f"sample {sample} is not in {data} ({handle['u'].shape[0]} samples)")
+        test = ((torch.as_tensor(handle["u"][sample]) - mean) / std).float()
+        t = torch.as_tensor(handle["t"][:2])
+        parameters = tomllib.loads(str(handle.attrs["recipe"])).get("parameters", {})
+    dt = float(t[1] - t[0])
+    if test.shape[1] != model.observed:
+        raise ValueError(f"the data have {test.shape[1]} dimensions, the model observes {model.observed}")
+    model.eval()
+    with torch.no_grad():
+        orbit = model.run(model.initial_state(test[:1]), steps)[0, drop:]
+        generated = model.observe(orbit)
+        model_exponent = max_lyapunov_map(model.step, model.jacobian, orbit[-1].clone(), 10_000) / dt
+    length = min(generated.shape[0], test.shape[0])
+    solver_exponent = max_lyapunov_flow(SYSTEMS[system](**parameters), torch.as_tensor(test[0] * std + mean),
+                                        dt=dt, steps=20_000)
+    metrics = {
+        "D_stsp": state_space_divergence(test, generated),
+        "D_H": hellinger_spectrum(test[:length], generated[:length]),
+        "PE(20)": prediction_error(model, test),
+        "lambda_max model": model_exponent,
+        "lambda_max solver": solver_exponent,
+    }
+    if hasattr(model, "subregions"):
+        metrics["subregions visited"] = float(model.subregions(orbit).unique().numel())
+    out.mkdir(parents=True, exist_ok=True)
+    figures = _figures(out, test, generated, model, orbit)
+    lines = [f"# {type(model).__name__} on {Path(data).name} (sample {sample})", "",
+             f"Generated {steps} steps from the first test state, the first {drop} dropped.", "",
+             "| metric | value |", "|---|---|"]
+    lines += [f"| {name} | {value:.4g} |" for name, value in metrics.items()]
+    lines += [""] + [f"![{name}]({name}.png)" for name in figures]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    return metrics, out / "report.md"
+
+
+def _figures(out: Path, test: torch.Tensor, generated: torch.Tensor, model, orbit: torch.Tensor) -> list[str]:
+    names = ["attractor", "spectra"]
+    figure = plt.figure(figsize=(10, 4.5))
+    low, high = test[:, :3].min(0).values.numpy(), test[:, :3].max(0).values.numpy()
+    for column, (title, x) in enumerate((("data", test), ("model", generated))):
+        axes = figure.add_subplot(1, 2, column + 1, projection="3d" if x.shape[1] >= 3 else None)
+        axes.plot(*x[:, :3].T.numpy(), linewidth=0.3)
+        axes.set_xlim(low[0], high[0])
+        axes.set_ylim(low[1], high[1])
+        if x.shape[1] >= 3:
+            axes.set_zlim(low[2], high[2])
+        axes.set_title(f"{title} (first three dimensions, the data's box)")
+    figure.savefig(out / "attractor.png", dpi=120)
+    plt.close(figure)
+    figure, axes = plt.subplots(1, test.shape[1], figsize=(4 * test.shape[1], 3.2), squeeze=False)
+    length = min(test.shape[0], generated.shape[0])
+    for dim in range(test.shape[1]):
+        for label, x in (("data", test[:length, dim]), ("model", generated[:length, dim])):
+            axes[0, dim].semilogy(smoothed_spectrum(x, 20.0)[:500].numpy(), label=label)
+        axes[0, dim].set_title(f"power spectrum, dimension {dim}")
+        axes[0, dim].set_xlabel("frequency bin")
+    axes[0, 0].legend()
+    figure.tight_layout()
+    figure.savefig(out / "spectra.png", dpi=120)
+    plt.close(figure)
+    if hasattr(model, "subregions"):
+        codes, counts = model.subregions(orbit).unique(return_counts=True)
+        figure, axes = plt.subplots(figsize=(5, 3.2))
+        axes.bar([format(int(c), f"0{model.piecewise}b") for c in codes], (counts / counts.sum()).numpy())
+        axes.set_xlabel("linear subregion (relu units on)")
+        axes.set_ylabel("fraction of time")
+        figure.tight_layout()
+        figure.savefig(out / "subregions.png", dpi=120)
+        plt.close(figure)
+        names.append("subregions")
+    return names
