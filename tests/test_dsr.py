@@ -68,6 +68,7 @@ def test_state_space_divergence_and_hellinger(lorenz):
     assert same_attractor < 1.5 and shifted > 5 * same_attractor
     noise = torch.randn_like(second)
     assert hellinger_spectrum(first, second) < 0.2 < hellinger_spectrum(first, noise)
+    assert hellinger_spectrum(first, torch.full_like(second, 0.3)) > 0.9  # a collapsed model: all power at 0
     with pytest.raises(ValueError, match="equal shape"):
         hellinger_spectrum(first, second[:100])
 

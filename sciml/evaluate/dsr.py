@@ -38,9 +38,15 @@ def state_space_divergence(true: torch.Tensor, generated: torch.Tensor, bins: in
 
 
 def smoothed_spectrum(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """``x (T,)`` -> normalised power spectrum of the z-scored series, Gaussian-smoothed over frequency."""
-    x = (x - x.mean()) / x.std().clamp_min(1e-12)
-    power = torch.fft.rfft(x.double()).abs().square()
+    """``x (T,)`` -> normalised power spectrum of the z-scored series, Gaussian-smoothed over frequency.
+    A constant series has all its power at frequency 0."""
+    x = x.double()
+    if not x.std() > 1e-12 * x.abs().max().clamp_min(1e-300):
+        spectrum = torch.zeros(x.shape[0] // 2 + 1, dtype=torch.float64)
+        spectrum[0] = 1.0
+        return spectrum
+    x = (x - x.mean()) / x.std()
+    power = torch.fft.rfft(x).abs().square()
     radius = int(4 * sigma)
     kernel = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float64) / sigma) ** 2)
     padded = torch.nn.functional.pad(power[None, None], (radius, radius), mode="reflect")
