@@ -1,0 +1,106 @@
+"""Physics-informed networks on ``(x, t)``: the plain PINN (Raissi, Perdikaris, Karniadakis, JCP 2019)
+and the Lagrangian PINN (Mojgani, Balajewicz, Hassanzadeh, CMAME 2023).
+
+Both evaluate Taylor-mode jets (:mod:`sciml.models.jet`), so ``u_t``, ``u_x`` and ``u_xx`` come out of
+one forward pass. Inputs are features of ``(x, t)``: with ``periodic=True`` the exact periodic embedding
+``(cos kx, sin kx, t)`` (``k = 2 pi / L``), else ``x`` and ``t`` scaled to ``[-1, 1]``; optionally
+replaced by random Fourier features ``[cos 2 pi B v, sin 2 pi B v]``, ``B ~ N(0, scale^2)``
+(Tancik et al., NeurIPS 2020). Initial and boundary conditions are applied by the problem
+(:mod:`sciml.train.pinn`), not here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .jet import Jet
+
+ACTIVATIONS = ("tanh", "sin")
+
+
+class PINN(nn.Module):
+    """Fully connected network ``(N, 2) -> (N, outputs)`` on ``(x, t)``, evaluated on jets: the ``N(x, t)``
+    of a physics-informed solution ``u = g + phi N`` (see :mod:`sciml.train.pinn`).
+
+    ``depth`` hidden layers of ``width`` units (``4 x 50`` is Krishnapriyan et al.'s network), Glorot
+    normal weights and zero biases.
+    """
+
+    def __init__(self, x_range: tuple[float, float] = (0.0, 2 * math.pi), t_range: tuple[float, float] = (0.0, 1.0),
+                 periodic: bool = True, width: int = 50, depth: int = 4, activation: str = "tanh",
+                 fourier_features: int = 0, fourier_scale: float = 1.0, outputs: int = 1, seed: int = 0):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+        for name, value in (("width", width), ("depth", depth), ("outputs", outputs)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if fourier_features < 0:
+            raise ValueError(f"fourier_features must be >= 0, got {fourier_features!r}")
+        for name, (low, high) in (("x_range", x_range), ("t_range", t_range)):
+            if not (math.isfinite(low) and math.isfinite(high) and high > low):
+                raise ValueError(f"{name} must be (low, high) with finite low < high, got {(low, high)!r}")
+        self.config = {"x_range": tuple(map(float, x_range)), "t_range": tuple(map(float, t_range)),
+                       "periodic": periodic, "width": width, "depth": depth, "activation": activation,
+                       "fourier_features": fourier_features, "fourier_scale": fourier_scale, "outputs": outputs,
+                       "seed": seed}
+        generator = torch.Generator().manual_seed(seed)
+        inputs = 3 if periodic else 2
+        if fourier_features:
+            self.register_buffer("frequencies", fourier_scale * torch.randn(fourier_features, inputs, generator=generator))
+            inputs = 2 * fourier_features
+        sizes = [inputs] + [width] * depth + [outputs]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        for layer in self.layers:
+            std = math.sqrt(2 / (layer.in_features + layer.out_features))
+            with torch.no_grad():
+                layer.weight.copy_(std * torch.randn(layer.weight.shape, generator=generator))
+                layer.bias.zero_()
+
+    def features(self, z: Jet) -> Jet:
+        (x_low, x_high), (t_low, t_high) = self.config["x_range"], self.config["t_range"]
+        x, t = z[0], z[1]
+        time = t.affine(2 / (t_high - t_low), -(t_high + t_low) / (t_high - t_low))
+        if self.config["periodic"]:
+            phase = x.affine(2 * math.pi / (x_high - x_low), -2 * math.pi * x_low / (x_high - x_low))
+            v = phase.cos().cat(phase.sin(), time)
+        else:
+            v = x.affine(2 / (x_high - x_low), -(x_high + x_low) / (x_high - x_low)).cat(time)
+        if self.config["fourier_features"]:
+            projected = v.linear(2 * math.pi * self.frequencies)
+            v = projected.cos().cat(projected.sin())
+        return v
+
+    def jet(self, z: torch.Tensor | Jet) -> Jet:
+        """Values and derivatives at points ``z (N, 2)`` (or a jet of them), outputs ``(N, outputs)``."""
+        h = self.features(Jet.coordinates(z) if isinstance(z, torch.Tensor) else z)
+        for layer in self.layers[:-1]:
+            h = h.linear(layer.weight, layer.bias)
+            h = h.tanh() if self.config["activation"] == "tanh" else h.sin()
+        return h.linear(self.layers[-1].weight, self.layers[-1].bias)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Values only, ``(N, 2) -> (N, outputs)``."""
+        empty = z.new_zeros(z.shape[0], 0, z.shape[1])
+        return self.jet(Jet(z, empty, empty)).value
+
+
+class LPINN(nn.Module):
+    """Two networks on Lagrangian coordinates ``(x0, t)``: ``characteristics`` for the displacement of
+    the characteristic curve ``X(x0, t)`` from ``x0`` and ``state`` for ``u`` along it; both periodic
+    in ``x0`` when ``periodic``. Keyword arguments are those of :class:`PINN` (``outputs`` is 1)."""
+
+    def __init__(self, **options):
+        super().__init__()
+        options.pop("outputs", None)
+        self.characteristics = PINN(**options)
+        self.state = PINN(**{**options, "seed": options.get("seed", 0) + 1})
+        self.config = dict(self.characteristics.config)
+        del self.config["outputs"]
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Raw outputs of both branches at ``(x0, t)``, ``(N, 2)``."""
+        return torch.cat([self.characteristics(z), self.state(z)], dim=-1)
