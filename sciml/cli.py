@@ -6,7 +6,8 @@
     sciml train fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K [--pushforward]]
                 [--config TOML] [--set key=value ...]         (under torchrun: data-parallel)
     sciml train plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P] [--set train.key=value ...]
-    sciml compare RUN --data TEST.h5 [--out DIR]
+    sciml train pinn|lpinn --problem NAME [--beta B] [--nu V] [--rho R] --out DIR [--set model|train.key=value ...]
+    sciml compare RUN [--data TEST.h5] [--out DIR]
     sciml evaluate RUN --data ODE_TEST.h5 [--sample i] [--out DIR]
     sciml demo [--out DIR]
 """
@@ -33,6 +34,26 @@ def _overrides(assignments: list[str]) -> dict[str, str]:
             raise ValueError(f"--set takes key=value (e.g. grid.n=256), got {assignment!r}")
         overrides[key.strip()] = value.strip()
     return overrides
+
+
+def _settings(assignments: list[str], allowed: dict[str, tuple[str, ...]], base: dict | None = None) -> dict[str, dict]:
+    """``--set section.key=value`` (over an optional ``base`` of tables) checked against ``allowed`` keys."""
+    from .data.recipe import parse_value
+
+    settings: dict[str, dict] = {section: {} for section in allowed}
+    for section, values in (base or {}).items():
+        settings.setdefault(section, {}).update(values)
+    for key, value in _overrides(assignments).items():
+        section, _, name = key.partition(".")
+        settings.setdefault(section, {})[name] = parse_value(value)
+    if set(settings) - set(allowed):
+        raise ValueError(f"unknown config section(s) {', '.join(sorted(set(settings) - set(allowed)))}; "
+                         f"allowed: {', '.join(allowed)}")
+    for section, keys in allowed.items():
+        unknown = set(settings[section]) - set(keys)
+        if unknown:
+            raise ValueError(f"unknown {section} key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(keys)}")
+    return settings
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -74,18 +95,11 @@ def _train_rnn(args: argparse.Namespace) -> int:
     import torch
 
     from .data import open_checked
-    from .data.recipe import parse_value
     from .models import ALRNN, PLRNN, ShallowPLRNN, save
     from .train import TeacherForcingConfig, train_teacher_forcing
 
-    allowed = tuple(field.name for field in dataclasses.fields(TeacherForcingConfig))
-    settings = {}
-    for key, value in _overrides(args.set).items():
-        section, _, name = key.partition(".")
-        if section != "train" or name not in allowed:
-            raise ValueError(f"unknown setting {key!r}; allowed: train.{', train.'.join(allowed)}")
-        settings[name] = parse_value(value)
-    config = TeacherForcingConfig(**{"epochs": args.epochs, **settings})
+    allowed = {"train": tuple(field.name for field in dataclasses.fields(TeacherForcingConfig))}
+    config = TeacherForcingConfig(**{"epochs": args.epochs, **_settings(args.set, allowed)["train"]})
     with open_checked(args.data) as handle:
         field = "observed" if "observed" in handle else "u"
         if handle[field].ndim != 3:
@@ -107,6 +121,33 @@ def _train_rnn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_pinn(args: argparse.Namespace) -> int:
+    import dataclasses
+    import inspect
+
+    from .evaluate.pinn_report import compare_pinn
+    from .models import LPINN, PINN, save
+    from .train import PINNConfig, make_problem, train_pinn
+
+    problem = make_problem(args.problem, beta=args.beta, nu=args.nu, rho=args.rho)
+    allowed = {"model": tuple(name for name in inspect.signature(PINN).parameters
+                              if name not in ("x_range", "t_range", "outputs")),
+               "train": tuple(field.name for field in dataclasses.fields(PINNConfig))}
+    settings = _settings(args.set, allowed)
+    config = PINNConfig(**settings["train"])
+    options = {"periodic": args.model == "lpinn" or problem.boundary == "periodic", **settings["model"]}
+    model = (LPINN if args.model == "lpinn" else PINN)(x_range=problem.x_range, t_range=(0.0, problem.t_max), **options)
+    history = train_pinn(model, problem, config, progress=not args.quiet)
+    path = save(model, f"{args.out}/last.pt", problem=problem.spec(), train=dataclasses.asdict(config),
+                history=dataclasses.asdict(history))
+    metrics, report = compare_pinn(args.out, f"{args.out}/report")
+    lbfgs = history.lbfgs
+    print(f"relative L2 against the solver {metrics['relative L2']:.3e} after {history.seconds:.1f} s"
+          + (f"; L-BFGS {lbfgs['iterations']} iterations, stopped: {lbfgs['reason']}" if lbfgs else "")
+          + f"; checkpoint {path}; report {report}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate.reconstruction import evaluate
 
@@ -118,6 +159,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.model in ("pinn", "lpinn"):
+        return _train_pinn(args)
+    if args.data is None:
+        raise ValueError(f"sciml train {args.model} needs --data")
     if args.model in ("plrnn", "shplrnn", "alrnn"):
         return _train_rnn(args)
     import dataclasses
@@ -128,7 +173,6 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from .data import OperatorPairs, Windows
-    from .data.recipe import parse_value
     from .models import FNO, MGTFNO, TFNO, MgNO
     from .train import LOSSES, Rollout, TrainConfig, Trainer
 
@@ -138,19 +182,7 @@ def _train(args: argparse.Namespace) -> int:
         "model": tuple(name for name in signature.parameters if name not in ("in_channels", "out_channels")),
         "train": tuple(field.name for field in dataclasses.fields(TrainConfig)),
     }
-    settings: dict[str, dict] = {"model": {}, "train": {}}
-    if args.config:
-        settings.update(tomllib.loads(Path(args.config).read_text()))
-    for key, value in _overrides(args.set).items():
-        section, _, name = key.partition(".")
-        settings.setdefault(section, {})[name] = parse_value(value)
-    if set(settings) - set(allowed):
-        raise ValueError(f"unknown config section(s) {', '.join(sorted(set(settings) - set(allowed)))}; "
-                         f"allowed: model, train")
-    for section, keys in allowed.items():
-        unknown = set(settings[section]) - set(keys)
-        if unknown:
-            raise ValueError(f"unknown {section} key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(keys)}")
+    settings = _settings(args.set, allowed, tomllib.loads(Path(args.config).read_text()) if args.config else None)
     train_settings = {"epochs": args.epochs, **settings["train"]}
     config = TrainConfig(**train_settings)
     if args.rollout > 1 and args.lag != 1:
@@ -176,9 +208,21 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .evaluate import compare
+    from pathlib import Path
 
-    report = compare(args.run, args.data, args.out or f"{args.run}/report", samples=args.samples)
+    from .evaluate import compare
+    from .evaluate.pinn_report import compare_pinn
+    from .models import load
+
+    out = args.out or f"{args.run}/report"
+    if "problem" in load(Path(args.run) / "last.pt")[1]:
+        metrics, report = compare_pinn(args.run, out)
+        for name, value in metrics.items():
+            print(f"{name}: {value:.4g}")
+    elif args.data is None:
+        raise ValueError(f"{args.run} holds a neural operator: sciml compare needs --data (held-out HDF5 dataset)")
+    else:
+        report = compare(args.run, args.data, out, samples=args.samples)
     print(f"report: {report}")
     return 0
 
@@ -212,8 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(handler=_inspect)
 
     train = commands.add_parser("train", help="train a neural operator, or a PWL RNN on ODE trajectories")
-    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno", "plrnn", "shplrnn", "alrnn"))
-    train.add_argument("--data", required=True, help="HDF5 dataset (pairs u(t) -> u(t + lag))")
+    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno", "plrnn", "shplrnn", "alrnn", "pinn", "lpinn"))
+    train.add_argument("--data", help="HDF5 dataset (operators: pairs u(t) -> u(t + lag); RNNs: ODE trajectories)")
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
     train.add_argument("--epochs", type=int, default=50)
     train.add_argument("--lag", type=int, default=1, help="target snapshot offset (default 1)")
@@ -230,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--pwl", type=int, default=2, help="AL-RNN: piecewise-linear units P (default 2)")
     train.add_argument("--hidden", type=int, default=50, help="shallow PLRNN: hidden units (default 50)")
     train.add_argument("--sample", type=int, default=0, help="RNNs: the trajectory (sample) to train on")
+    train.add_argument("--problem", default="convection", help="PINN/LPINN: convection, convection-diffusion, "
+                       "burgers or reaction-diffusion (default convection)")
+    train.add_argument("--beta", type=float, help="PINN/LPINN: convection speed (default 30)")
+    train.add_argument("--nu", type=float, help="PINN/LPINN: viscosity or diffusivity (problem's default)")
+    train.add_argument("--rho", type=float, help="PINN/LPINN: reaction rate (default 5)")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(handler=_train)
 
@@ -242,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="compare a trained model with the solver on held-out data")
     compare.add_argument("run", help="run folder with last.pt")
-    compare.add_argument("--data", required=True, help="held-out HDF5 dataset")
+    compare.add_argument("--data", help="held-out HDF5 dataset (operators; a PINN is compared with its problem's solver)")
     compare.add_argument("--out", help="report folder (default: RUN/report)")
     compare.add_argument("--samples", type=int, default=32, help="held-out samples used (default 32)")
     compare.set_defaults(handler=_compare)

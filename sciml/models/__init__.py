@@ -1,12 +1,14 @@
 """Learned models: Fourier layers, Fourier neural operators (dense, tensorized, multigrid-patched),
-multigrid neural operators; piecewise-linear RNNs for dynamical-systems reconstruction."""
+multigrid neural operators; physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs
+for dynamical-systems reconstruction."""
 
 from .checkpoint import load, save
 from .fno import FNO, TFNO
 from .mgno import MgConv, MgNO
 from .mgtfno import MGTFNO
+from .pinn import LPINN, PINN
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 from .spectral_conv import FACTORIZATIONS, SpectralConv
 
 __all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "PLRNN", "ShallowPLRNN", "ALRNN",
-           "save", "load"]
+           "PINN", "LPINN", "save", "load"]

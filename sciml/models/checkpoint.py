@@ -11,10 +11,11 @@ from torch import nn
 from .fno import FNO, TFNO
 from .mgno import MgNO
 from .mgtfno import MGTFNO
+from .pinn import LPINN, PINN
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 
 MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "PLRNN": PLRNN,
-                                    "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN}
+                                    "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "PINN": PINN, "LPINN": LPINN}
 
 
 def save(model: nn.Module, path: str | Path, **extra) -> Path:
@@ -37,6 +38,8 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[nn
     if name not in MODELS:
         raise ValueError(f"{path}: unknown model {name!r}; known: {', '.join(MODELS)}")
     model = MODELS[name](**checkpoint["config"])
+    floating = [value.dtype for value in checkpoint["state"].values() if value.is_floating_point()]
+    model.to(floating[0] if floating else torch.float32)  # a float64 model is restored in float64
     model.load_state_dict(checkpoint["state"])
     extra = {key: value for key, value in checkpoint.items() if key not in ("model", "config", "state")}
     return model, extra

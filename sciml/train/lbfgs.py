@@ -60,7 +60,11 @@ def minimize_lbfgs(parameters, closure: Callable[[], torch.Tensor], iterations: 
         optimizer.param_groups[0]["max_iter"] = min(chunk, iterations - done)
         state_before = optimizer.state[parameters[0]]
         before_iter, before_evals = state_before.get("n_iter", 0), state_before.get("func_evals", 0)
-        optimizer.step(evaluate)
+        try:
+            optimizer.step(evaluate)
+        except RuntimeError:  # torch's line search can fail on a non-finite loss before we see it
+            if math.isfinite(last["loss"]):
+                raise
         state = optimizer.state[parameters[0]]
         progressed = state["n_iter"] - before_iter
         done += progressed

@@ -76,7 +76,7 @@ class PINNConfig:
 @dataclass
 class PINNHistory:
     adam_loss: list[float] = field(default_factory=list)
-    lbfgs_loss: list[float] = field(default_factory=list)
+    lbfgs_loss: list[tuple[int, float]] = field(default_factory=list)  # (iterations so far, loss)
     lbfgs: dict = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -213,7 +213,7 @@ def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = Tru
         lbfgs_bar = tqdm(total=config.lbfgs_iterations, disable=not progress, desc="L-BFGS", unit="it")
 
         def report(result) -> None:
-            history.lbfgs_loss.append(result.loss)
+            history.lbfgs_loss.append((result.iterations, result.loss))
             lbfgs_bar.update(result.iterations - lbfgs_bar.n)
             lbfgs_bar.set_postfix(loss=f"{result.loss:.3e}", restarts=result.restarts)
 
