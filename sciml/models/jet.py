@@ -1,10 +1,11 @@
-"""Second-order Taylor-mode derivatives ("jets") pushed forward through a network.
+"""Second-order derivative jets: values with their first and pure second derivatives.
 
-A :class:`Jet` holds a function's values ``(N, F)``, its first derivatives ``(N, D, F)`` and its pure
-second derivatives ``d^2 / dz_d^2`` ``(N, D, F)`` with respect to ``D`` input coordinates, at ``N`` points.
-One forward pass of a jet gives ``u``, ``u_x``, ``u_t``, ``u_xx`` at ``2D + 1`` times the cost of the
-values alone, with no nested autograd graph: the PDE residual is differentiated once, by ordinary
-backpropagation, for training (cf. Griewank and Walther, *Evaluating Derivatives*, ch. 13).
+A :class:`Jet` packs, at ``N`` points, a function's values, its first derivatives with respect to
+``D`` input coordinates and its pure second derivatives ``d^2 / dz_c^2`` for the coordinates ``c`` in
+``pure``, as one tensor ``data (1 + D + len(pure), N, F)``. Networks hand out their jets (by autograd,
+:meth:`sciml.models.pinn.PINN.jet`); closed-form factors (initial conditions, distance functions,
+exact solutions) are built from coordinates by the chain and product rules here, so a solution
+``u = g + phi N`` and its PDE residual come with exact derivatives and no further autograd passes.
 """
 
 from __future__ import annotations
@@ -16,35 +17,66 @@ import torch
 
 @dataclass
 class Jet:
-    value: torch.Tensor
-    first: torch.Tensor
-    second: torch.Tensor
+    data: torch.Tensor
+    dimensions: int
+    pure: tuple[int, ...]
 
     @classmethod
-    def coordinates(cls, z: torch.Tensor) -> Jet:
-        """The identity jet of points ``z (N, D)``: ``dz_i/dz_d = delta_id``."""
-        eye = torch.eye(z.shape[1], dtype=z.dtype, device=z.device)
-        return cls(z, eye.expand(z.shape[0], -1, -1), torch.zeros(z.shape[0], z.shape[1], z.shape[1], dtype=z.dtype,
-                                                                    device=z.device))
+    def coordinates(cls, z: torch.Tensor, pure: tuple[int, ...] = (0,)) -> Jet:
+        """The identity jet of points ``z (N, D)``: ``dz_i / dz_d = delta_id``, second derivatives zero."""
+        n, dimensions = z.shape
+        first = torch.eye(dimensions, dtype=z.dtype, device=z.device)[:, None, :].expand(dimensions, n, dimensions)
+        second = z.new_zeros(len(pure), n, dimensions)
+        return cls(torch.cat([z[None], first, second]), dimensions, tuple(pure))
 
     @classmethod
-    def constant(cls, value: torch.Tensor, dimensions: int) -> Jet:
-        zeros = value.new_zeros(value.shape[0], dimensions, value.shape[1])
-        return cls(value, zeros, zeros)
+    def stack(cls, value: torch.Tensor, first: torch.Tensor, second: torch.Tensor, pure: tuple[int, ...]) -> Jet:
+        """From ``value (N, F)``, ``first (D, N, F)`` and ``second (len(pure), N, F)``."""
+        return cls(torch.cat([value[None], first, second]), first.shape[0], tuple(pure))
 
-    def linear(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> Jet:
-        """``z W^T + b`` for ``weight (F_out, F)``."""
-        value = self.value @ weight.T if bias is None else torch.addmm(bias, self.value, weight.T)
-        return Jet(value, self.first @ weight.T, self.second @ weight.T)
+    @classmethod
+    def values(cls, z: torch.Tensor) -> Jet:
+        """A jet with no derivatives, for evaluation only."""
+        return cls(z[None], 0, ())
+
+    @property
+    def value(self) -> torch.Tensor:
+        """``(N, F)``."""
+        return self.data[0]
+
+    @property
+    def first(self) -> torch.Tensor:
+        """``(D, N, F)``."""
+        return self.data[1:1 + self.dimensions]
+
+    @property
+    def second(self) -> torch.Tensor:
+        """``(len(pure), N, F)``."""
+        return self.data[1 + self.dimensions:]
+
+    def d(self, coordinate: int) -> torch.Tensor:
+        """First derivative along ``coordinate``, ``(N, F)``."""
+        return self.data[1 + coordinate]
+
+    def dd(self, coordinate: int) -> torch.Tensor:
+        """Pure second derivative along ``coordinate`` (one of ``pure``), ``(N, F)``."""
+        if coordinate not in self.pure:
+            raise ValueError(f"this jet carries second derivatives along {self.pure}, not {coordinate}")
+        return self.data[1 + self.dimensions + self.pure.index(coordinate)]
+
+    def _like(self, value: torch.Tensor, first: torch.Tensor, second: torch.Tensor) -> Jet:
+        return Jet(torch.cat([value[None], first, second]), self.dimensions, self.pure)
+
+    def _pure_first(self) -> torch.Tensor:
+        return self.data[[1 + c for c in self.pure]]
 
     def affine(self, scale: float, shift: float = 0.0) -> Jet:
         """``scale * u + shift``."""
-        return Jet(scale * self.value + shift, scale * self.first, scale * self.second)
+        return self._like(scale * self.value + shift, scale * self.first, scale * self.second)
 
     def apply(self, f: torch.Tensor, df: torch.Tensor, d2f: torch.Tensor) -> Jet:
         """An elementwise function given its values ``f``, ``f'`` and ``f''`` at ``self.value``."""
-        df, d2f = df.unsqueeze(1), d2f.unsqueeze(1)
-        return Jet(f, df * self.first, df * self.second + d2f * self.first.square())
+        return self._like(f, df * self.first, df * self.second + d2f * self._pure_first().square())
 
     def tanh(self) -> Jet:
         s = torch.tanh(self.value)
@@ -55,37 +87,21 @@ class Jet:
         s = torch.sin(self.value)
         return self.apply(s, torch.cos(self.value), -s)
 
-    def cos(self) -> Jet:
-        c = torch.cos(self.value)
-        return self.apply(c, -torch.sin(self.value), -c)
-
     def exp(self) -> Jet:
         e = torch.exp(self.value)
         return self.apply(e, e, e)
 
     def __mul__(self, other: Jet) -> Jet:
         """Product rule, broadcasting ``F`` (a one-feature jet scales every feature)."""
-        return Jet(self.value * other.value, self.first * other.value.unsqueeze(1) + self.value.unsqueeze(1) * other.first,
-                   self.second * other.value.unsqueeze(1) + 2 * self.first * other.first
-                   + self.value.unsqueeze(1) * other.second)
+        a, b = self.value, other.value
+        return self._like(a * b, self.first * b + a * other.first,
+                          self.second * b + 2 * self._pure_first() * other._pure_first() + a * other.second)
 
     def __add__(self, other: Jet) -> Jet:
-        return Jet(self.value + other.value, self.first + other.first, self.second + other.second)
+        return Jet(self.data + other.data, self.dimensions, self.pure)
 
     def __getitem__(self, feature: int | slice) -> Jet:
         """Features ``feature`` of the last axis, keeping it (``jet[0]`` is an ``(N, 1)`` jet)."""
         if isinstance(feature, int):
             feature = slice(feature, feature + 1)
-        return Jet(self.value[:, feature], self.first[..., feature], self.second[..., feature])
-
-    def cat(self, *others: Jet) -> Jet:
-        jets = (self, *others)
-        return Jet(*(torch.cat([getattr(jet, part) for jet in jets], dim=-1) for part in ("value", "first", "second")))
-
-    def d(self, coordinate: int) -> torch.Tensor:
-        """First derivative along ``coordinate``, ``(N, F)``."""
-        return self.first[:, coordinate]
-
-    def dd(self, coordinate: int) -> torch.Tensor:
-        """Pure second derivative along ``coordinate``, ``(N, F)``."""
-        return self.second[:, coordinate]
+        return Jet(self.data[..., feature], self.dimensions, self.pure)

@@ -1,8 +1,7 @@
 """Physics-informed networks on ``(x, t)``: the plain PINN (Raissi, Perdikaris, Karniadakis, JCP 2019)
 and the Lagrangian PINN (Mojgani, Balajewicz, Hassanzadeh, CMAME 2023).
 
-Both evaluate Taylor-mode jets (:mod:`sciml.models.jet`), so ``u_t``, ``u_x`` and ``u_xx`` come out of
-one forward pass. Inputs are features of ``(x, t)``: with ``periodic=True`` the exact periodic embedding
+Both hand out jets (:mod:`sciml.models.jet`): ``u``, ``u_t``, ``u_x`` and ``u_xx`` together. Inputs are features of ``(x, t)``: with ``periodic=True`` the exact periodic embedding
 ``(cos kx, sin kx, t)`` (``k = 2 pi / L``), else ``x`` and ``t`` scaled to ``[-1, 1]``; optionally
 replaced by random Fourier features ``[cos 2 pi B v, sin 2 pi B v]``, ``B ~ N(0, scale^2)``
 (Tancik et al., NeurIPS 2020). Initial and boundary conditions are applied by the problem
@@ -22,7 +21,7 @@ ACTIVATIONS = ("tanh", "sin")
 
 
 class PINN(nn.Module):
-    """Fully connected network ``(N, 2) -> (N, outputs)`` on ``(x, t)``, evaluated on jets: the ``N(x, t)``
+    """Fully connected network ``(N, 2) -> (N, outputs)`` on ``(x, t)``: the ``N(x, t)``
     of a physics-informed solution ``u = g + phi N`` (see :mod:`sciml.train.pinn`).
 
     ``depth`` hidden layers of ``width`` units (``4 x 50`` is Krishnapriyan et al.'s network), Glorot
@@ -60,32 +59,46 @@ class PINN(nn.Module):
                 layer.weight.copy_(std * torch.randn(layer.weight.shape, generator=generator))
                 layer.bias.zero_()
 
-    def features(self, z: Jet) -> Jet:
+    def features(self, z: torch.Tensor) -> torch.Tensor:
+        """``(N, 2)`` points to the network's input features."""
         (x_low, x_high), (t_low, t_high) = self.config["x_range"], self.config["t_range"]
-        x, t = z[0], z[1]
-        time = t.affine(2 / (t_high - t_low), -(t_high + t_low) / (t_high - t_low))
+        x, t = z[:, :1], z[:, 1:]
+        time = (2 * t - (t_high + t_low)) / (t_high - t_low)
         if self.config["periodic"]:
-            phase = x.affine(2 * math.pi / (x_high - x_low), -2 * math.pi * x_low / (x_high - x_low))
-            v = phase.cos().cat(phase.sin(), time)
+            phase = (2 * math.pi / (x_high - x_low)) * (x - x_low)
+            v = torch.cat([torch.cos(phase), torch.sin(phase), time], dim=1)
         else:
-            v = x.affine(2 / (x_high - x_low), -(x_high + x_low) / (x_high - x_low)).cat(time)
+            v = torch.cat([(2 * x - (x_high + x_low)) / (x_high - x_low), time], dim=1)
         if self.config["fourier_features"]:
-            projected = v.linear(2 * math.pi * self.frequencies)
-            v = projected.cos().cat(projected.sin())
+            projected = (2 * math.pi) * v @ self.frequencies.T
+            v = torch.cat([torch.cos(projected), torch.sin(projected)], dim=1)
         return v
 
-    def jet(self, z: torch.Tensor | Jet) -> Jet:
-        """Values and derivatives at points ``z (N, 2)`` (or a jet of them), outputs ``(N, outputs)``."""
-        h = self.features(Jet.coordinates(z) if isinstance(z, torch.Tensor) else z)
-        for layer in self.layers[:-1]:
-            h = h.linear(layer.weight, layer.bias)
-            h = h.tanh() if self.config["activation"] == "tanh" else h.sin()
-        return h.linear(self.layers[-1].weight, self.layers[-1].bias)
-
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Values only, ``(N, 2) -> (N, outputs)``."""
-        empty = z.new_zeros(z.shape[0], 0, z.shape[1])
-        return self.jet(Jet(z, empty, empty)).value
+        """``(N, 2) -> (N, outputs)``."""
+        h = self.features(z)
+        activation = torch.tanh if self.config["activation"] == "tanh" else torch.sin
+        for layer in self.layers[:-1]:
+            h = activation(layer(h))
+        return self.layers[-1](h)
+
+    def jet(self, z: torch.Tensor, pure: tuple[int, ...] = (0,)) -> Jet:
+        """Values, first derivatives and the pure second derivatives along ``pure`` (``u_xx``) at points
+        ``z (N, 2)``, by autograd (reverse over reverse: in eager PyTorch faster than pushing a
+        Taylor-mode jet through these small layers, measured); differentiable in the weights when
+        gradients are enabled."""
+        differentiable = torch.is_grad_enabled()
+        with torch.enable_grad():
+            points = z.detach().requires_grad_(True)
+            u = self(points)
+            first, second = [], []
+            for feature in range(u.shape[1]):
+                gradient = torch.autograd.grad(u[:, feature].sum(), points, create_graph=True)[0]
+                first.append(gradient.T)
+                second.append(torch.stack([torch.autograd.grad(gradient[:, c].sum(), points,
+                                                               create_graph=differentiable)[0][:, c] for c in pure]))
+        jet = Jet.stack(u, torch.stack(first, -1), torch.stack(second, -1), pure)
+        return jet if differentiable else Jet(jet.data.detach(), jet.dimensions, jet.pure)
 
 
 class LPINN(nn.Module):

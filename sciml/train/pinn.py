@@ -98,23 +98,34 @@ def _compose(g: Jet | None, phi: Jet | None, network: Jet) -> Jet:
     return u if g is None else g + u
 
 
-def solution_jet(model: PINN, problem: Problem, z: torch.Tensor | Jet, config: PINNConfig) -> Jet:
-    """The PINN's ``u`` at points ``z (N, 2)`` of ``(x, t)``, conditions applied."""
-    coordinates = Jet.coordinates(z) if isinstance(z, torch.Tensor) else z
-    return _compose(*_factor(problem, coordinates, config, lagrangian=False), model.jet(coordinates))
+def conditions(model, problem: Problem, z: torch.Tensor, config: PINNConfig, derivatives: bool = True) -> tuple:
+    """The jets that build the conditions in at points ``z``: ``(g, phi)`` for a PINN, ``(x0, g, phi)`` for
+    an LPINN. They do not depend on the weights: compute them once per set of points."""
+    coordinates = Jet.coordinates(z) if derivatives else Jet.values(z)
+    lagrangian = isinstance(model, LPINN)
+    factors = _factor(problem, coordinates, config, lagrangian)
+    return (coordinates[0], *factors) if lagrangian else factors
 
 
-def lagrangian_jets(model: LPINN, problem: Problem, z: torch.Tensor | Jet, config: PINNConfig) -> tuple[Jet, Jet]:
-    """The LPINN's ``(X, u)`` at Lagrangian points ``z (N, 2)`` of ``(x0, t)``."""
-    coordinates = Jet.coordinates(z) if isinstance(z, torch.Tensor) else z
-    g, phi = _factor(problem, coordinates, config, lagrangian=True)
-    return _compose(coordinates[0], phi, model.characteristics.jet(coordinates)), \
-        _compose(g, phi, model.state.jet(coordinates))
+def solution_jet(model: PINN, problem: Problem, z: torch.Tensor, config: PINNConfig,
+                 built_in: tuple | None = None) -> Jet:
+    """The PINN's ``u`` and its derivatives at points ``z (N, 2)`` of ``(x, t)``, conditions applied
+    (``built_in``: their :func:`conditions` at ``z``, if already computed)."""
+    return _compose(*(built_in or conditions(model, problem, z, config)), model.jet(z))
 
 
-def _values(z: torch.Tensor) -> Jet:
-    empty = z.new_zeros(z.shape[0], 0, z.shape[1])
-    return Jet(z, empty, empty)
+def solution_values(model: PINN, problem: Problem, z: torch.Tensor, config: PINNConfig) -> torch.Tensor:
+    """The PINN's ``u`` at points ``z (N, 2)``, conditions applied, ``(N, 1)``."""
+    return _compose(*conditions(model, problem, z, config, derivatives=False), Jet.values(model(z))).value
+
+
+def lagrangian_jets(model: LPINN, problem: Problem, z: torch.Tensor, config: PINNConfig, derivatives: bool = True,
+                    built_in: tuple | None = None) -> tuple[Jet, Jet]:
+    """The LPINN's ``(X, u)`` at Lagrangian points ``z (N, 2)`` of ``(x0, t)`` (values only unless
+    ``derivatives``; ``built_in`` as for :func:`solution_jet`)."""
+    x0, g, phi = built_in or conditions(model, problem, z, config, derivatives)
+    network = (lambda branch: branch.jet(z)) if derivatives else (lambda branch: Jet.values(branch(z)))
+    return _compose(x0, phi, network(model.characteristics)), _compose(g, phi, network(model.state))
 
 
 def _check(model, problem: Problem) -> None:
@@ -134,7 +145,7 @@ class _Losses:
         self.model, self.problem, self.config = model, problem, config
         self.lagrangian = isinstance(model, LPINN)
         (a, b), t_max = problem.x_range, problem.t_max
-        self.points = sample(config.points, [a, 0.0], [b, t_max], config.sampler, config.seed, dtype)
+        self.use(sample(config.points, [a, 0.0], [b, t_max], config.sampler, config.seed, dtype))
         x0 = sample(config.initial_points, [a], [b], config.sampler, config.seed + 1, dtype)
         self.initial = torch.cat([x0, torch.zeros_like(x0)], dim=1)
         times = sample(config.boundary_points, [0.0], [t_max], config.sampler, config.seed + 2, dtype)
@@ -144,24 +155,28 @@ class _Losses:
         self.soft_boundary = not self.lagrangian and not exactly_periodic and not (
             problem.boundary == "dirichlet" and config.hard_boundary)
 
-    def residuals(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def use(self, points: torch.Tensor) -> None:
+        """Collocate at ``points (N, 2)`` from now on."""
+        self.points, self.built_in = points, conditions(self.model, self.problem, points, self.config)
+
+    def residuals(self, points: torch.Tensor, built_in: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(equation residual, characteristic residual or None)`` at ``points``, ``(N, 1)`` each."""
         if self.lagrangian:
-            X, u = lagrangian_jets(self.model, self.problem, points, self.config)
+            X, u = lagrangian_jets(self.model, self.problem, points, self.config, built_in=built_in)
             r_x, r_u = self.problem.lagrangian_residuals(X, u)
             return r_u, r_x
-        return self.problem.residual(solution_jet(self.model, self.problem, points, self.config)), None
+        return self.problem.residual(solution_jet(self.model, self.problem, points, self.config, built_in)), None
 
     def __call__(self) -> torch.Tensor:
         config, problem = self.config, self.problem
-        r, r_x = self.residuals(self.points)
+        r, r_x = self.residuals(self.points, self.built_in)
         loss = config.weight_residual * r.square().mean()
         if r_x is not None:
             loss = loss + config.weight_characteristics * r_x.square().mean()
         if not config.hard_initial:
             u0 = problem.initial_values(self.initial[:, 0])
             if self.lagrangian:
-                X, u = lagrangian_jets(self.model, problem, _values(self.initial), config)
+                X, u = lagrangian_jets(self.model, problem, self.initial, config, derivatives=False)
                 mismatch = (X.value[:, 0] - self.initial[:, 0]).square().mean() + (u.value[:, 0] - u0).square().mean()
             else:
                 mismatch = (self.model(self.initial)[:, 0] - u0).square().mean()
@@ -182,7 +197,7 @@ class _Losses:
         with torch.no_grad():
             r, r_x = self.residuals(candidates)
             magnitude = r.abs() if r_x is None else r.abs() + r_x.abs()
-        self.points = resample(candidates, magnitude[:, 0], self.config.points, seed)
+        self.use(resample(candidates, magnitude[:, 0], self.config.points, seed))
 
 
 def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = True) -> PINNHistory:
@@ -234,7 +249,7 @@ def predict(model, problem: Problem, x: torch.Tensor, t: torch.Tensor, config: P
     with torch.no_grad():
         if isinstance(model, PINN):
             z = torch.stack(torch.meshgrid(x, t, indexing="xy"), dim=-1).reshape(-1, 2)
-            return solution_jet(model, problem, _values(z), config).value.reshape(len(t), len(x))
+            return solution_values(model, problem, z, config).reshape(len(t), len(x))
         return _eulerian(model, problem, x, t, config)
 
 
@@ -243,7 +258,7 @@ def _eulerian(model: LPINN, problem: Problem, x: torch.Tensor, t: torch.Tensor, 
     fine = 4 * len(x)
     x0 = low + length * torch.arange(fine, dtype=x.dtype) / fine
     z = torch.stack(torch.meshgrid(x0, t, indexing="xy"), dim=-1).reshape(-1, 2)
-    X = lagrangian_jets(model, problem, _values(z), config)[0].value.reshape(len(t), fine)
+    X = lagrangian_jets(model, problem, z, config, derivatives=False)[0].value.reshape(len(t), fine)
     target = X[:, :1] + torch.remainder(x[None] - X[:, :1], length)  # (T, n) within one period after X(x0_low)
     X_closed = torch.cat([X, X[:, :1] + length], dim=1)
     x0_closed = torch.cat([x0, x0[:1] + length])
@@ -256,4 +271,4 @@ def _eulerian(model: LPINN, problem: Problem, x: torch.Tensor, t: torch.Tensor, 
         X_jet, _ = lagrangian_jets(model, problem, torch.stack([guess, times], dim=-1).reshape(-1, 2), config)
         guess = guess - ((X_jet.value[:, 0] - target.reshape(-1)) / X_jet.d(0)[:, 0]).reshape(guess.shape)
     points = torch.stack([guess, times], dim=-1).reshape(-1, 2)
-    return lagrangian_jets(model, problem, _values(points), config)[1].value.reshape(len(t), len(x))
+    return lagrangian_jets(model, problem, points, config, derivatives=False)[1].value.reshape(len(t), len(x))

@@ -74,8 +74,7 @@ class Problem:
 
     def initial_values(self, x: torch.Tensor) -> torch.Tensor:
         """``u0(x)`` for ``x (N,)``."""
-        empty = x.new_zeros(x.shape[0], 0, 1)
-        return self.initial_jet(Jet(x[:, None], empty, empty)).value[:, 0]
+        return self.initial_jet(Jet.values(x[:, None])).value[:, 0]
 
     def speed(self, u: torch.Tensor) -> torch.Tensor:
         return u if self.burgers else torch.full_like(u, self.beta)
