@@ -1,14 +1,15 @@
 """Learned models: Fourier layers, Fourier neural operators (dense, tensorized, multigrid-patched),
-multigrid neural operators; physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs
+multigrid neural operators, neural spectral methods; physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs
 for dynamical-systems reconstruction."""
 
 from .checkpoint import load, save
 from .fno import FNO, TFNO
 from .mgno import MgConv, MgNO
 from .mgtfno import MGTFNO
+from .nsm import NSM
 from .pinn import LPINN, PINN
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 from .spectral_conv import FACTORIZATIONS, SpectralConv
 
-__all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "PLRNN", "ShallowPLRNN", "ALRNN",
-           "PINN", "LPINN", "save", "load"]
+__all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "NSM", "PLRNN", "ShallowPLRNN",
+           "ALRNN", "PINN", "LPINN", "save", "load"]

@@ -11,10 +11,11 @@ from torch import nn
 from .fno import FNO, TFNO
 from .mgno import MgNO
 from .mgtfno import MGTFNO
+from .nsm import NSM
 from .pinn import LPINN, PINN
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 
-MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "PLRNN": PLRNN,
+MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "NSM": NSM, "PLRNN": PLRNN,
                                     "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "PINN": PINN, "LPINN": LPINN}
 
 

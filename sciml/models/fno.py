@@ -3,7 +3,8 @@
 ``x (batch, in_channels, *space)`` -> ``(batch, out_channels, *space)`` for 1 to 3 spatial dimensions:
 a pointwise lifting to ``width`` channels (with the grid coordinates in [0, 1) appended when
 ``coordinates``), ``layers`` Fourier layers ``h <- act(SpectralConv(h) + W h)``, then a two-layer
-pointwise projection. ``config`` holds the constructor arguments, so a checkpoint rebuilds the model.
+pointwise projection. ``padding`` > 0 zero-pads every spatial axis at its end by that fraction around
+the Fourier layers (for non-periodic axes, as neuraloperator's domain padding). ``config`` holds the constructor arguments, so a checkpoint rebuilds the model.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from .spectral_conv import SpectralConv
 class FNO(nn.Module):
     def __init__(self, in_channels: int = 1, out_channels: int = 1, modes: int | tuple[int, ...] = 16, width: int = 64,
                  layers: int = 4, projection: int = 128, factorization: str = "dense", rank: float = 1.0,
-                 coordinates: bool = True):
+                 coordinates: bool = True, padding: float = 0.0):
         super().__init__()
         modes = (modes,) if isinstance(modes, int) else tuple(modes)
         if min(in_channels, out_channels, width, layers, projection) < 1:
             raise ValueError("in_channels, out_channels, width, layers and projection must be >= 1")
+        if not 0 <= padding <= 1:
+            raise ValueError(f"padding must be a fraction in [0, 1], got {padding!r}")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, modes=list(modes), width=width,
                            layers=layers, projection=projection, factorization=factorization, rank=rank,
-                           coordinates=coordinates)
+                           coordinates=coordinates, padding=padding)
         self.dimensions = len(modes)
         convolution = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[self.dimensions]
         self.lift = convolution(in_channels + (self.dimensions if coordinates else 0), width, 1)
@@ -45,10 +48,16 @@ class FNO(nn.Module):
             raise ValueError(f"{type(self).__name__} expects (batch, {expected}, {self.dimensions} spatial dims), "
                              f"got {tuple(x.shape)}")
         h = self.lift(self._with_coordinates(x) if self.config["coordinates"] else x)
+        space = h.shape[2:]
+        pads = [round(self.config["padding"] * n) for n in space]
+        if any(pads):
+            h = nn.functional.pad(h, [p for pad in reversed(pads) for p in (0, pad)])
         for i, (spectral, pointwise) in enumerate(zip(self.spectral, self.pointwise)):
             h = spectral(h) + pointwise(h)
             if i < len(self.spectral) - 1:
                 h = nn.functional.gelu(h)
+        if any(pads):
+            h = h[(Ellipsis, *(slice(0, n) for n in space))]
         return self.project(h)
 
 
