@@ -7,6 +7,7 @@
                 [--config TOML] [--set key=value ...]         (under torchrun: data-parallel)
     sciml train plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P] [--set train.key=value ...]
     sciml train pinn|lpinn --problem NAME [--beta B] [--nu V] [--rho R] --out DIR [--set model|train.key=value ...]
+    sciml train nsm --problem reaction-diffusion|poisson|poisson-2d [--nu V] --out DIR [--set ...]
     sciml compare RUN [--data TEST.h5] [--out DIR]
     sciml evaluate RUN --data ODE_TEST.h5 [--sample i] [--out DIR]
     sciml demo [--out DIR]
@@ -148,6 +149,38 @@ def _train_pinn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_nsm(args: argparse.Namespace) -> int:
+    import dataclasses
+    import inspect
+
+    from .evaluate.nsm_report import compare_self_supervised
+    from .models import NSM, save
+    from .train.self_supervised import SelfSupervisedConfig, train_self_supervised
+    from .train.spectral_residual import Poisson, ReactionDiffusion
+
+    problems = {"reaction-diffusion": lambda: ReactionDiffusion(nu=0.01 if args.nu is None else args.nu,
+                                                                rho=5.0 if args.rho is None else args.rho),
+                "poisson": lambda: Poisson(1), "poisson-2d": lambda: Poisson(2)}
+    if args.problem not in problems:
+        raise ValueError(f"unknown problem {args.problem!r} for nsm; allowed: {', '.join(problems)}")
+    problem = problems[args.problem]()
+    allowed = {"model": tuple(name for name in inspect.signature(NSM).parameters
+                              if name not in ("in_channels", "out_channels", "kinds")),
+               "train": tuple(field.name for field in dataclasses.fields(SelfSupervisedConfig) if field.name != "spectral")}
+    settings = _settings(args.set, allowed)
+    grid = {"reaction-diffusion": (33, 64), "poisson": (64,), "poisson-2d": (64, 64)}[args.problem]
+    config = SelfSupervisedConfig(**{"grid": grid, **settings["train"]})
+    modes = (12, 16) if len(config.grid) == 2 else (16,)
+    model = NSM(kinds=problem.kinds, **{"modes": modes, **settings["model"]})
+    history = train_self_supervised(model, problem, config, progress=not args.quiet)
+    path = save(model, f"{args.out}/last.pt", residual_problem=problem.spec(), train=dataclasses.asdict(config),
+                history=dataclasses.asdict(history))
+    metrics, report = compare_self_supervised(args.out, f"{args.out}/report")
+    print(f"relative L2 against the solver {metrics['relative L2 (mean)']:.3e} after {history.seconds:.1f} s "
+          f"({len(history.loss)} steps); checkpoint {path}; report {report}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate.reconstruction import evaluate
 
@@ -161,6 +194,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     if args.model in ("pinn", "lpinn"):
         return _train_pinn(args)
+    if args.model == "nsm":
+        return _train_nsm(args)
     if args.data is None:
         raise ValueError(f"sciml train {args.model} needs --data")
     if args.model in ("plrnn", "shplrnn", "alrnn"):
@@ -211,12 +246,14 @@ def _compare(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .evaluate import compare
+    from .evaluate.nsm_report import compare_self_supervised
     from .evaluate.pinn_report import compare_pinn
     from .models import load
 
     out = args.out or f"{args.run}/report"
-    if "problem" in load(Path(args.run) / "last.pt")[1]:
-        metrics, report = compare_pinn(args.run, out)
+    extra = load(Path(args.run) / "last.pt")[1]
+    if "problem" in extra or "residual_problem" in extra:
+        metrics, report = (compare_pinn if "problem" in extra else compare_self_supervised)(args.run, out)
         for name, value in metrics.items():
             print(f"{name}: {value:.4g}")
     elif args.data is None:
@@ -256,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(handler=_inspect)
 
     train = commands.add_parser("train", help="train a neural operator, or a PWL RNN on ODE trajectories")
-    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno", "plrnn", "shplrnn", "alrnn", "pinn", "lpinn"))
+    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno", "plrnn", "shplrnn", "alrnn", "pinn", "lpinn",
+                                                "nsm"))
     train.add_argument("--data", help="HDF5 dataset (operators: pairs u(t) -> u(t + lag); RNNs: ODE trajectories)")
     train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
     train.add_argument("--epochs", type=int, default=50)
@@ -274,11 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--pwl", type=int, default=2, help="AL-RNN: piecewise-linear units P (default 2)")
     train.add_argument("--hidden", type=int, default=50, help="shallow PLRNN: hidden units (default 50)")
     train.add_argument("--sample", type=int, default=0, help="RNNs: the trajectory (sample) to train on")
-    train.add_argument("--problem", default="convection", help="PINN/LPINN: convection, convection-diffusion, "
-                       "burgers or reaction-diffusion (default convection)")
+    train.add_argument("--problem", default="convection", help="PINN/LPINN: convection (default), "
+                       "convection-diffusion, burgers, reaction-diffusion; NSM: reaction-diffusion, poisson, poisson-2d")
     train.add_argument("--beta", type=float, help="PINN/LPINN: convection speed (default 30)")
-    train.add_argument("--nu", type=float, help="PINN/LPINN: viscosity or diffusivity (problem's default)")
-    train.add_argument("--rho", type=float, help="PINN/LPINN: reaction rate (default 5)")
+    train.add_argument("--nu", type=float, help="PINN/LPINN/NSM: viscosity or diffusivity (problem's default)")
+    train.add_argument("--rho", type=float, help="PINN/LPINN/NSM: reaction rate (default 5)")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(handler=_train)
 

@@ -39,8 +39,8 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[nn
     if name not in MODELS:
         raise ValueError(f"{path}: unknown model {name!r}; known: {', '.join(MODELS)}")
     model = MODELS[name](**checkpoint["config"])
-    floating = [value.dtype for value in checkpoint["state"].values() if value.is_floating_point()]
-    model.to(floating[0] if floating else torch.float32)  # a float64 model is restored in float64
+    if any(value.dtype == torch.float64 for value in checkpoint["state"].values()):
+        model.double()  # a float64 model is restored in float64 (complex weights keep their type)
     model.load_state_dict(checkpoint["state"])
     extra = {key: value for key, value in checkpoint.items() if key not in ("model", "config", "state")}
     return model, extra

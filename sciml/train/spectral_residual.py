@@ -17,7 +17,7 @@ grid (``fine`` points) and sampled at each model's grid; references come from ou
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 
@@ -27,7 +27,7 @@ from solvers.spectral import PeriodicGrid
 from solvers.spectral.bases import ChebyshevBasis, FourierBasis
 
 # Every problem: inputs(count, seed) on the fine grid; model_input(a, grid); solution(a, w, spectral) with
-# the conditions built in; loss(u, a, spectral); reference(a, grid, spectral) on the model's grid.
+# the conditions built in; loss(u, a, spectral); reference(a, grid, spectral) on the model's grid; spec().
 
 
 def _random_fields(count: int, fine: int, seed: int, dimensions: int = 1, length: float = 1.0,
@@ -80,6 +80,9 @@ class ReactionDiffusion:
     @property
     def kinds(self) -> tuple[str, ...]:
         return ("chebyshev", "fourier")
+
+    def spec(self) -> dict:
+        return {"problem": "reaction-diffusion", **asdict(self)}
 
     def inputs(self, count: int, seed: int) -> torch.Tensor:
         """Initial conditions ``u0`` on the fine grid, ``(count, fine)``, values in about [0.1, 0.9]: random
@@ -145,7 +148,6 @@ class ReactionDiffusion:
 @dataclass(frozen=True)
 class Poisson:
     dimensions: int = 1
-    n: int = 64
     fine: int = 256
 
     def __post_init__(self) -> None:
@@ -155,6 +157,9 @@ class Poisson:
     @property
     def kinds(self) -> tuple[str, ...]:
         return ("fourier",) * self.dimensions
+
+    def spec(self) -> dict:
+        return {"problem": "poisson", **asdict(self)}
 
     def inputs(self, count: int, seed: int) -> torch.Tensor:
         """Forcings ``f`` on the fine grid, ``(count, *[fine] * d)``."""
@@ -192,3 +197,13 @@ class Poisson:
         spectrum = torch.fft.rfftn(f, dim=dims) / torch.where(k2 > 0, k2, torch.ones_like(k2))
         spectrum[(slice(None),) + (0,) * self.dimensions] = 0
         return _subsample(torch.fft.irfftn(spectrum, s=f.shape[1:], dim=dims), grid[-1], self.dimensions)
+
+
+def make_residual_problem(spec: dict) -> ReactionDiffusion | Poisson:
+    """A problem from its :meth:`spec` (``{"problem": "reaction-diffusion" | "poisson", **fields}``)."""
+    fields = dict(spec)
+    kind = fields.pop("problem", None)
+    problems = {"reaction-diffusion": ReactionDiffusion, "poisson": Poisson}
+    if kind not in problems:
+        raise ValueError(f"unknown self-supervised problem {kind!r}; allowed: {', '.join(problems)}")
+    return problems[kind](**fields)

@@ -1,0 +1,57 @@
+"""A self-supervised operator run (NSM or FNO on a residual) against the numerical solution.
+
+For a run folder (``last.pt`` with its problem and training settings) the report gives the mean
+relative L2 error on held-out inputs against the reference (our solver), the model's inference time
+for them, and a figure of one held-out solution: reference, learned and error.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+from ..models import checkpoint  # noqa: E402
+from ..train.self_supervised import SelfSupervisedConfig, predict  # noqa: E402
+from ..train.spectral_residual import make_residual_problem  # noqa: E402
+
+
+def compare_self_supervised(run: str | Path, out: str | Path, count: int = 32) -> tuple[dict, Path]:
+    model, extra = checkpoint.load(Path(run) / "last.pt")
+    problem = make_residual_problem(extra["residual_problem"])
+    config = SelfSupervisedConfig(**extra["train"])
+    inputs = problem.inputs(count, 12345)
+    reference = problem.reference(inputs, config.grid, config.spectral)
+    start = time.perf_counter()
+    prediction = predict(model, problem, inputs, config).double()
+    seconds = time.perf_counter() - start
+    dims = tuple(range(1, reference.ndim))
+    errors = (prediction - reference).square().sum(dims).sqrt() / reference.square().sum(dims).sqrt()
+    metrics = {"relative L2 (mean)": float(errors.mean()), "relative L2 (worst)": float(errors.max()),
+               f"inference seconds ({count} inputs)": seconds, "training seconds": extra["history"]["seconds"]}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    figure, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for axis, (title, field) in zip(axes, (("reference (solver)", reference[0]), ("learned", prediction[0]),
+                                           ("learned - reference", prediction[0] - reference[0]))):
+        if field.ndim == 1:
+            axis.plot(field.numpy())
+        else:
+            figure.colorbar(axis.imshow(field.numpy(), origin="lower", aspect="auto", cmap="RdBu_r"), ax=axis)
+        axis.set_title(title)
+    axes[0].set_ylabel("time index (Chebyshev: t_max first)" if config.spectral and len(config.grid) == 2
+                       and problem.kinds[0] == "chebyshev" else "grid index")
+    figure.tight_layout()
+    figure.savefig(out / "solution.png", dpi=120)
+    plt.close(figure)
+    lines = [f"# {type(model).__name__} on {extra['residual_problem']['problem']} ({'spectral' if config.spectral else 'grid'} "
+             f"residual, grid {config.grid})", "", "| metric | value |", "|---|---|"]
+    lines += [f"| {name} | {value:.4g} |" for name, value in metrics.items()]
+    lines += ["", "![solution](solution.png)"]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    return metrics, out / "report.md"
