@@ -179,7 +179,7 @@ class _Losses:
                 X, u = lagrangian_jets(self.model, problem, self.initial, config, derivatives=False)
                 mismatch = (X.value[:, 0] - self.initial[:, 0]).square().mean() + (u.value[:, 0] - u0).square().mean()
             else:
-                mismatch = (self.model(self.initial)[:, 0] - u0).square().mean()
+                mismatch = (solution_values(self.model, problem, self.initial, config)[:, 0] - u0).square().mean()
             loss = loss + config.weight_initial * mismatch
         if self.soft_boundary:
             left = solution_jet(self.model, problem, self.left, config)
