@@ -8,7 +8,7 @@ import torch
 
 from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
 from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN
-from sciml.train.teacher_forcing import TeacherForcingConfig, jacobian_growth, train_teacher_forcing
+from sciml.train.teacher_forcing import TeacherForcingConfig, jacobian_norm_bound, train_teacher_forcing
 from solvers.integrators import solve
 from solvers.systems import Lorenz63
 
@@ -46,6 +46,43 @@ def test_generalized_teacher_forcing_limits(build, lorenz):
     generated = model.generate(x[:, 0], 19)
     assert torch.allclose(model.observe(free), generated, atol=1e-12)  # alpha = 0: free running
     assert torch.allclose(predictions, generated[:, 1:], atol=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.3])
+def test_sparse_teacher_forcing_forces_every_interval_steps(alpha, lorenz):
+    torch.manual_seed(4)
+    model = ALRNN(3, 8, 2).double()
+    x, interval = lorenz[:60].reshape(2, 30, 3), 7
+    predictions, states = model.teacher_forced(x, alpha, interval)
+    assert torch.equal(states[:, 0, :3], x[:, 0])
+    for t in range(1, 30):
+        free = model.step(states[:, t - 1])
+        assert torch.allclose(predictions[:, t - 1], free[:, :3], atol=1e-12)
+        forced = (1 - alpha) * free[:, :3] + alpha * x[:, t] if t % interval == 0 else free[:, :3]
+        assert torch.allclose(states[:, t, :3], forced, atol=1e-12)
+        assert torch.allclose(states[:, t, 3:], free[:, 3:], atol=1e-12)  # hidden units are never forced
+    assert not torch.allclose(states[:, 13, :3], x[:, 13], atol=1e-3)  # between forcings the model runs free
+    with pytest.raises(ValueError, match="interval must be >= 1"):
+        model.teacher_forced(x, alpha, 0)
+    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
+        model.teacher_forced(x, 1.5, interval)
+    with pytest.raises(ValueError, match="interval must be >= 1"):
+        TeacherForcingConfig(interval=0)
+
+
+def test_alrnn_initialisation_and_self_coupling():
+    torch.manual_seed(5)
+    model = ALRNN(3, 20, 2)
+    assert 0 < model.A.min() and model.A.max() <= 1 + 1e-6  # diagonal of K / max|eig K|, K positive definite
+    assert model.A.std() > 0.01 and model.h.abs().max() == 0 and model.W.std() < 0.02
+    assert model.mask.diagonal().tolist() == [0.0] * 18 + [1.0] * 2  # self-coupling only through the relu
+    with torch.no_grad():
+        model.W.zero_()
+        model.W[19, 19] = 0.5
+        z = torch.zeros(2, 20)
+        z[:, 19] = torch.tensor([1.0, -1.0])
+        a = float(model.A[19])
+        assert model.step(z)[:, 19].tolist() == pytest.approx([a + 0.5, -a])
 
 
 def test_gradient_through_a_forced_step_scales_by_one_minus_alpha():
@@ -89,13 +126,21 @@ def test_alrnn_subregion_codes():
         ALRNN(3, 6, 7)
 
 
-def test_jacobian_growth_and_adaptive_forcing():
+def test_jacobian_norm_bound_and_adaptive_forcing():
     model = ALRNN(2, 2, 0).double()
     with torch.no_grad():
         model.A.fill_(2.0)
         model.W.zero_()
     states = torch.randn(3, 10, 2, dtype=torch.float64)
-    assert jacobian_growth(model, states) == pytest.approx(2.0, rel=1e-12)
+    assert jacobian_norm_bound(model, states) == pytest.approx(2.0, rel=1e-12)
+    switching = ALRNN(2, 2, 1).double()  # J = diag(A) + W diag(1, [z_2 > 0]): two subregions
+    with torch.no_grad():
+        switching.A.copy_(torch.tensor([0.5, 0.5]))
+        switching.W.copy_(torch.tensor([[0.0, 3.0], [0.0, 0.0]]))
+    on, off = torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([0.0, -1.0], dtype=torch.float64)
+    sequences = torch.stack([torch.stack([on, off, off, off]), torch.stack([on, on, off, off])])
+    norm_on = float(torch.linalg.matrix_norm(switching.jacobian(on), ord=2))  # 0.5 off the region
+    assert jacobian_norm_bound(switching, sequences) == pytest.approx((norm_on**2 * 0.25) ** 0.25, rel=1e-12)
     rotation = torch.tensor([[math.cos(0.3), -math.sin(0.3)], [math.sin(0.3), math.cos(0.3)]], dtype=torch.float64)
     data = torch.stack([torch.tensor([1.0, 0.0], dtype=torch.float64) @ torch.linalg.matrix_power(rotation, k).T
                         for k in range(400)])

@@ -7,15 +7,19 @@ Latent maps ``z_t = F(z_{t-1})`` on ``M`` units, with their Jacobians in closed 
 - shallow PLRNN (Hess et al., ICML 2023): ``F(z) = A z + W1 relu(W2 z + h2) + h1``; ``clipped=True``
   uses ``W1 [relu(W2 z + h2) - relu(W2 z)]``, bounded orbits when ``|A| < 1``;
 - AL-RNN (Brenner et al., NeurIPS 2024): ``F(z) = A z + W phi(z) + h``, ``phi`` the identity on the first
-  ``M - P`` units and relu on the last ``P``, ``W`` with zero diagonal.
+  ``M - P`` units and relu on the last ``P``; ``W``'s diagonal is zero on the linear units (where it would
+  duplicate ``A``) and free on the relu units (a self-coupling through the relu, as in the reference code).
 
 Observations ``x (N,)``: ``identity`` reads the first ``N`` units; ``affine`` is ``B z + b``. The first
 latent state comes from the first observation: for ``identity`` the observed units are the
 observation and a learned linear map fills the others; for ``affine`` a learned affine map gives all.
 ``fixed_points()`` finds every fixed point and its stability by enumerating the linear subregions.
-``teacher_forced(x, alpha)`` runs generalized teacher forcing (Hess et al., ICML 2023): after each step
-the observed units move to ``(1 - alpha) z + alpha x_t`` (for ``affine``, the whole state toward the
-least-norm state observed as ``x_t``), so gradients through a step scale by ``1 - alpha``.
+``teacher_forced(x, alpha, interval)`` runs sparse (Mikhaeil et al., NeurIPS 2022) and generalized (Hess et
+al., ICML 2023) teacher forcing: after every ``interval``-th step the observed units move to
+``(1 - alpha) z + alpha x_t`` (for ``affine``, the whole state toward the least-norm state observed as
+``x_t``), so gradients through a forced step scale by ``1 - alpha``; the other steps run free.
+Initialisation as in the reference code of Brenner et al.: ``A`` the diagonal of a normalised positive-definite
+matrix ``K / max|eig K|``, ``K = R^T R / M + I``, ``R`` standard normal (Talathi & Vartak 2016), ``h = 0``.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class _PiecewiseLinearRNN(nn.Module):
         if observation == "identity" and latent < observed:
             raise ValueError(f"an identity observation needs latent >= observed, got {latent} < {observed}")
         self.observed, self.latent, self.observation = observed, latent, observation
-        self.A = nn.Parameter(torch.full((latent,), 0.9))
+        self.A = nn.Parameter(_normalized_positive_definite(latent).diagonal().clone())
         self.h = nn.Parameter(torch.zeros(latent))
         if observation == "identity":
             hidden = latent - observed
@@ -41,9 +45,9 @@ class _PiecewiseLinearRNN(nn.Module):
             self.B = nn.Linear(latent, observed)
             self.latent_from_observation = nn.Linear(observed, latent)
 
-    # Subclasses define ``step(z)``: ``F(z)`` for ``z (..., M)``; ``jacobian(z)``: ``dF/dz``, ``(..., M, M)``;
-    # ``region(z)``: the 0/1 switch pattern ``(..., K)`` of the linear subregion of ``z``; and
-    # ``region_map(d)``: ``(J, c)`` with ``F(z) = J z + c`` for every ``z`` in the subregion with pattern ``d``.
+    # Subclasses define ``_step(z)``: ``F(z)`` for ``z (..., M)`` (or override ``_stepper``); ``jacobian(z)``:
+    # ``dF/dz``, ``(..., M, M)``; ``region(z)``: the 0/1 switch pattern ``(..., K)`` of the linear subregion of
+    # ``z``; and ``region_map(d)``: ``(J, c)`` with ``F(z) = J z + c`` for every ``z`` in the subregion with pattern ``d``.
 
     def fixed_points(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Every fixed point ``z* = F(z*)`` with the eigenvalues of its Jacobian (``|eig| < 1``: stable), found
@@ -75,28 +79,42 @@ class _PiecewiseLinearRNN(nn.Module):
             return torch.cat([x0, self.hidden_from_observation(x0)], dim=-1) if self.hidden_from_observation else x0
         return self.latent_from_observation(x0)
 
+    def step(self, z: torch.Tensor) -> torch.Tensor:
+        """``F(z)`` for ``z (..., M)``."""
+        return self._stepper()(z)
+
+    def _stepper(self):
+        """``F`` as a function of ``z``, its weights prepared once for a loop over time."""
+        return self._step
+
     def run(self, z0: torch.Tensor, steps: int) -> torch.Tensor:
         """Latent orbit ``(batch, steps + 1, M)`` of ``z0 (batch, M)``."""
-        states = [z0]
+        step, states = self._stepper(), [z0]
         for _ in range(steps):
-            states.append(self.step(states[-1]))
+            states.append(step(states[-1]))
         return torch.stack(states, dim=1)
 
     def generate(self, x0: torch.Tensor, steps: int) -> torch.Tensor:
         """Free run: ``x0 (batch, N)`` -> observations ``(batch, steps + 1, N)`` (the first is ``observe(z0)``)."""
         return self.observe(self.run(self.initial_state(x0), steps))
 
-    def teacher_forced(self, x: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """``x (batch, T, N)`` -> ``(predictions (batch, T - 1, N), forced states (batch, T, M))``: each
-        prediction is ``observe(F(z~_{t-1}))``, with ``z~`` the states after forcing toward the data."""
-        z = self.initial_state(x[:, 0])
-        forced, predictions = [z], []
+    def teacher_forced(self, x: torch.Tensor, alpha: float, interval: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x (batch, T, N)`` -> ``(predictions (batch, T - 1, N), states (batch, T, M))``: ``z_0`` is
+        ``initial_state(x_0)``; ``z_t = F(z_{t-1})``, forced toward ``x_t`` when ``t`` is a multiple of
+        ``interval``; prediction ``t - 1`` is ``observe(F(z_{t-1}))``, made before forcing."""
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        if interval < 1:
+            raise ValueError(f"interval must be >= 1, got {interval}")
+        step, z = self._stepper(), self.initial_state(x[:, 0])
+        states, predicted = [z], []
         for t in range(1, x.shape[1]):
-            z = self.step(z)
-            predictions.append(self.observe(z))
-            z = self._force(z, x[:, t], alpha)
-            forced.append(z)
-        return torch.stack(predictions, dim=1), torch.stack(forced, dim=1)
+            z = step(z)
+            predicted.append(z)
+            if t % interval == 0:
+                z = self._force(z, x[:, t], alpha)
+            states.append(z)
+        return self.observe(torch.stack(predicted, dim=1)), torch.stack(states, dim=1)
 
     def _force(self, z: torch.Tensor, x: torch.Tensor, alpha: float) -> torch.Tensor:
         if alpha == 0:
@@ -112,6 +130,12 @@ def _off_diagonal(size: int) -> torch.Tensor:
     return 1 - torch.eye(size)
 
 
+def _normalized_positive_definite(size: int) -> torch.Tensor:
+    r = torch.randn(size, size)
+    k = r.T @ r / size + torch.eye(size)
+    return k / torch.linalg.eigvalsh(k).abs().max()
+
+
 class PLRNN(_PiecewiseLinearRNN):
     def __init__(self, observed: int, latent: int, observation: str = "identity"):
         super().__init__(observed, latent, observation)
@@ -119,7 +143,7 @@ class PLRNN(_PiecewiseLinearRNN):
         self.W = nn.Parameter(torch.randn(latent, latent) * (0.1 / latent**0.5))
         self.register_buffer("mask", _off_diagonal(latent))
 
-    def step(self, z: torch.Tensor) -> torch.Tensor:
+    def _step(self, z: torch.Tensor) -> torch.Tensor:
         return self.A * z + torch.relu(z) @ (self.W * self.mask).T + self.h
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
@@ -146,7 +170,7 @@ class ShallowPLRNN(_PiecewiseLinearRNN):
         slopes = (inner + self.h2 > 0).to(z.dtype)
         return slopes - (inner > 0).to(z.dtype) if self.clipped else slopes
 
-    def step(self, z: torch.Tensor) -> torch.Tensor:
+    def _step(self, z: torch.Tensor) -> torch.Tensor:
         inner = z @ self.W2.T
         hidden = torch.relu(inner + self.h2) - (torch.relu(inner) if self.clipped else 0)
         return self.A * z + hidden @ self.W1.T + self.h
@@ -173,19 +197,24 @@ class ALRNN(_PiecewiseLinearRNN):
             raise ValueError(f"piecewise units must lie in [0, {latent}], got {piecewise}")
         self.config = dict(observed=observed, latent=latent, piecewise=piecewise, observation=observation)
         self.piecewise = piecewise
-        self.W = nn.Parameter(torch.randn(latent, latent) * (0.1 / latent**0.5))
-        self.register_buffer("mask", _off_diagonal(latent))
-
-    def _phi(self, z: torch.Tensor) -> torch.Tensor:
-        linear = self.latent - self.piecewise
-        return torch.cat([z[..., :linear], torch.relu(z[..., linear:])], dim=-1)
+        self.W = nn.Parameter(torch.randn(latent, latent) * 0.01)
+        floor = torch.cat([torch.full((latent - piecewise,), -torch.inf), torch.zeros(piecewise)])
+        self.register_buffer("floor", floor, persistent=False)  # phi(z) = max(z, floor)
+        self.register_buffer("mask", _off_diagonal(latent) + torch.diag((floor == 0).float()))
 
     def _slopes(self, z: torch.Tensor) -> torch.Tensor:
         linear = self.latent - self.piecewise
         return torch.cat([torch.ones_like(z[..., :linear]), (z[..., linear:] > 0).to(z.dtype)], dim=-1)
 
-    def step(self, z: torch.Tensor) -> torch.Tensor:
-        return self.A * z + self._phi(z) @ (self.W * self.mask).T + self.h
+    def _stepper(self):
+        weight = (self.W * self.mask).T
+
+        def step(z: torch.Tensor) -> torch.Tensor:
+            linear = torch.addcmul(self.h, self.A, z)
+            phi = torch.maximum(z, self.floor)
+            return torch.addmm(linear, phi, weight) if z.ndim == 2 else linear + phi @ weight
+
+        return step
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         return torch.diag_embed(self.A.expand_as(z)) + (self.W * self.mask) * self._slopes(z).unsqueeze(-2)
