@@ -3,7 +3,8 @@ the baselines, grid residuals by finite differences.
 
 - :class:`ReactionDiffusion`: ``u_t = nu u_xx + rho u (1 - u)`` on ``[0, 2 pi)`` (periodic) x ``[0, t_max]``,
   from ``u0``; basis Chebyshev (time) x Fourier (space), grid ``(nt, nx)`` with times from ``t_max``
-  down to 0. The initial condition is built in: ``u = u0 + w - w(t = 0)`` for the network output ``w``.
+  down to 0. The initial condition is built in: ``u = u0 + w - w(t = 0)`` for the network output ``w``
+  (on the baselines' uniform grids ``u = u0 + (t / t_max) w``).
 - :class:`Poisson`: ``-Laplace u = f`` on ``[0, 1)^d`` (periodic, ``d`` = 1 or 2), ``f`` and ``u`` of zero
   mean; the mean of ``w`` is removed.
 
