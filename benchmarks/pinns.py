@@ -11,7 +11,7 @@ iterations) and the same ``--time-limit``:
 
 Part ``burgers``: ``u_t + u u_x = (0.01 / pi) u_xx`` on ``[-1, 1] x [0, 0.99]``, ``u0 = -sin(pi x)``,
 ``u(+-1) = 0``: DeepXDE 1.15's example (3 x 20 tanh, Glorot normal, 2540 / 80 / 160 points) against
-our PINN with the same network and interior points, float64, ``--burgers-adam`` Adam steps then up
+our PINN with the same network and interior points, float64 (``--dtype``), ``--burgers-adam`` Adam steps then up
 to ``--burgers-lbfgs`` L-BFGS iterations for both; ours with the conditions built in and, to
 compare like with like, soft. Errors: relative L2 against our spectral solver on 256 x 100 points.
 
@@ -71,11 +71,11 @@ def convection(args) -> list[dict]:
     return rows
 
 
-def deepxde_burgers(adam: int, lbfgs: int, reference) -> dict:
+def deepxde_burgers(adam: int, lbfgs: int, reference, dtype: str) -> dict:
     os.environ.setdefault("DDE_BACKEND", "pytorch")
     import deepxde as dde
 
-    dde.config.set_default_float("float64")
+    dde.config.set_default_float(dtype)
     dde.config.set_random_seed(0)
     nu = 0.01 / math.pi
 
@@ -102,20 +102,21 @@ def deepxde_burgers(adam: int, lbfgs: int, reference) -> dict:
     grid = np.stack(np.meshgrid(x.numpy(), t.numpy(), indexing="xy"), -1).reshape(-1, 2)
     prediction = torch.as_tensor(model.predict(grid)).reshape(len(t), len(x))
     return {"error": relative_l2(prediction, u), "seconds": seconds, "adam_steps": adam,
-            "lbfgs": {"iterations": model.train_state.step - before}}
+            "lbfgs": {"iterations": model.train_state.step - before, "reason": ""}}
 
 
 def burgers(args) -> list[dict]:
     problem = dataclasses.replace(make_problem("burgers"), t_max=0.99)
     reference = problem.reference(256, 100)
     shared = dict(points=2540, initial_points=160, boundary_points=40, sampler="sobol", adam_steps=args.burgers_adam,
-                  lbfgs_iterations=args.burgers_lbfgs, time_limit=math.inf, dtype="float64")
+                  lbfgs_iterations=args.burgers_lbfgs, time_limit=math.inf, dtype=args.dtype)
     rows = []
     for name, config in (("ours, conditions built in", PINNConfig(**shared)),
                          ("ours, soft conditions", PINNConfig(hard_initial=False, hard_boundary=False, **shared))):
         rows.append({"model": name, **ours("pinn", problem, config, 20, 3, False, reference)})
     try:
-        rows.append({"model": "DeepXDE 1.15", **deepxde_burgers(args.burgers_adam, args.burgers_lbfgs, reference)})
+        rows.append({"model": "DeepXDE 1.15",
+                     **deepxde_burgers(args.burgers_adam, args.burgers_lbfgs, reference, args.dtype)})
     except ImportError:
         print("DeepXDE is not installed (pip install deepxde==1.15.0): no side-by-side run")
     peer = rows[-1] if rows[-1]["model"].startswith("DeepXDE") else None
@@ -136,6 +137,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per convection run")
     parser.add_argument("--burgers-adam", type=int, default=5000)
     parser.add_argument("--burgers-lbfgs", type=int, default=5000)
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="Burgers part, both")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="/tmp/pinns.json")
     args = parser.parse_args()
