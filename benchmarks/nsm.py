@@ -13,7 +13,8 @@ batch 8, Adam at ``--lr`` with cosine decay over the time budget, float32:
 
 Error: mean relative L2 against the reference (our ETDRK4 solver on 256 points / the exact Fourier
 solution) on 32 held-out inputs, on each model's own grid. Speed: NSM inference for the 32 inputs
-against our ETDRK4 solver on 64 points with the largest step (of 1 .. 1/512; the 33 output times add their own steps) whose error is at most
+against our ETDRK4 solver on 64 points with the largest step (of 1 .. 1/512; the 33 output times add
+their own steps) whose error is at most
 NSM's, both batched on one thread. Prints a table and writes ``--out`` (JSON).
 
 Run: ``PYTHONPATH=. python benchmarks/nsm.py`` (about 5 problems x 4 models x ``--seconds``).

@@ -14,6 +14,7 @@ Part ``burgers``: ``u_t + u u_x = (0.01 / pi) u_xx`` on ``[-1, 1] x [0, 0.99]``,
 our PINN with the same network and interior points, float64 (``--dtype``), ``--burgers-adam`` Adam steps then up
 to ``--burgers-lbfgs`` L-BFGS iterations for both; ours with the conditions built in and, to
 compare like with like, soft. Errors: relative L2 against our spectral solver on 256 x 100 points.
+Then the time of an Adam step of each, measured in alternating rounds (robust to the machine's load).
 
 Every run uses ``--threads`` threads (1 by default: these networks are too small to gain from more,
 and a loaded machine makes more threads slower). Prints the tables with time ratios and writes
@@ -31,6 +32,7 @@ import dataclasses
 import json
 import math
 import os
+import statistics
 import time
 
 import numpy as np
@@ -38,6 +40,7 @@ import torch
 
 from sciml.models import LPINN, PINN
 from sciml.train import PINNConfig, make_problem, predict, train_pinn
+from sciml.train.pinn import PINNLoss
 
 
 def relative_l2(prediction: torch.Tensor, reference: torch.Tensor) -> float:
@@ -67,11 +70,13 @@ def convection(args) -> list[dict]:
             result = ours(kind, problem, config, 50, 4, periodic, reference)
             rows.append({"beta": beta, "model": name, **result})
             print(f"beta {beta:4.0f}  {name:26s} rel. L2 {result['error']:.3e}  {result['seconds']:6.1f} s  "
-                  f"L-BFGS {result['lbfgs'].get('iterations', 0)} it ({result['lbfgs'].get('reason', '-')})", flush=True)
+                  f"L-BFGS {result['lbfgs'].get('iterations', 0)} it ({result['lbfgs'].get('reason', '-')})",
+                  flush=True)
     return rows
 
 
-def deepxde_burgers(adam: int, lbfgs: int, reference, dtype: str) -> dict:
+def deepxde_model(dtype: str):
+    """DeepXDE 1.15's Burgers example, compiled for Adam at 1e-3."""
     os.environ.setdefault("DDE_BACKEND", "pytorch")
     import deepxde as dde
 
@@ -90,8 +95,13 @@ def deepxde_burgers(adam: int, lbfgs: int, reference, dtype: str) -> dict:
     initial = dde.icbc.IC(domain, lambda z: -np.sin(np.pi * z[:, 0:1]), lambda _, on_initial: on_initial)
     data = dde.data.TimePDE(domain, pde, [boundary, initial], num_domain=2540, num_boundary=80, num_initial=160)
     model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
-    start = time.perf_counter()
     model.compile("adam", lr=1e-3)
+    return dde, model
+
+
+def deepxde_burgers(adam: int, lbfgs: int, reference, dtype: str) -> dict:
+    start = time.perf_counter()
+    dde, model = deepxde_model(dtype)
     model.train(iterations=adam, display_every=max(1, adam), verbose=0)
     dde.optimizers.config.set_LBFGS_options(maxiter=lbfgs)
     model.compile("L-BFGS")
@@ -103,6 +113,31 @@ def deepxde_burgers(adam: int, lbfgs: int, reference, dtype: str) -> dict:
     prediction = torch.as_tensor(model.predict(grid)).reshape(len(t), len(x))
     return {"error": relative_l2(prediction, u), "seconds": seconds, "adam_steps": adam,
             "lbfgs": {"iterations": model.train_state.step - before, "reason": ""}}
+
+
+def step_times(problem, dtype: str, rounds: int = 5, steps: int = 100) -> tuple[float, float]:
+    """Milliseconds per Adam step, ours (conditions built in) and DeepXDE's, measured alternately in
+    ``rounds`` of ``steps`` so that both see the same machine load."""
+    _, model = deepxde_model(dtype)
+    network = PINN(x_range=problem.x_range, t_range=(0.0, problem.t_max), periodic=False, width=20, depth=3)
+    network.to(torch.float64 if dtype == "float64" else torch.float32)
+    config = PINNConfig(points=2540, sampler="sobol", dtype=dtype)
+    losses = PINNLoss(network, problem, config, next(network.parameters()).dtype)
+    optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+
+    def ours() -> None:
+        optimizer.zero_grad()
+        losses().backward()
+        optimizer.step()
+
+    timings: dict[str, list[float]] = {"ours": [], "deepxde": []}
+    for _ in range(rounds):
+        for name, run in (("ours", lambda: [ours() for _ in range(steps)]),
+                          ("deepxde", lambda: model.train(iterations=steps, display_every=10**9, verbose=0))):
+            start = time.perf_counter()
+            run()
+            timings[name].append((time.perf_counter() - start) / steps * 1e3)
+    return statistics.median(timings["ours"]), statistics.median(timings["deepxde"])
 
 
 def burgers(args) -> list[dict]:
@@ -120,6 +155,11 @@ def burgers(args) -> list[dict]:
     except ImportError:
         print("DeepXDE is not installed (pip install deepxde==1.15.0): no side-by-side run")
     peer = rows[-1] if rows[-1]["model"].startswith("DeepXDE") else None
+    if peer:
+        ours_ms, peer_ms = step_times(problem, args.dtype)
+        print(f"Burgers  Adam step, alternating rounds: ours {ours_ms:.1f} ms, DeepXDE {peer_ms:.1f} ms "
+              f"(ours / DeepXDE {ours_ms / peer_ms:.2f})")
+        peer["step ms"], rows[0]["step ms"] = peer_ms, ours_ms
     for row in rows:
         ratio = f"  time / DeepXDE's {row['seconds'] / peer['seconds']:.2f}" if peer else ""
         print(f"Burgers  {row['model']:28s} rel. L2 {row['error']:.3e}  {row['seconds']:6.1f} s  "

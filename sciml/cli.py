@@ -166,7 +166,8 @@ def _train_nsm(args: argparse.Namespace) -> int:
     problem = problems[args.problem]()
     allowed = {"model": tuple(name for name in inspect.signature(NSM).parameters
                               if name not in ("in_channels", "out_channels", "kinds")),
-               "train": tuple(field.name for field in dataclasses.fields(SelfSupervisedConfig) if field.name != "spectral")}
+               "train": tuple(field.name for field in dataclasses.fields(SelfSupervisedConfig)
+                              if field.name != "spectral")}
     settings = _settings(args.set, allowed)
     grid = {"reaction-diffusion": (33, 64), "poisson": (64,), "poisson-2d": (64, 64)}[args.problem]
     config = SelfSupervisedConfig(**{"grid": grid, **settings["train"]})
@@ -313,7 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", type=int, default=50, help="shallow PLRNN: hidden units (default 50)")
     train.add_argument("--sample", type=int, default=0, help="RNNs: the trajectory (sample) to train on")
     train.add_argument("--problem", default="convection", help="PINN/LPINN: convection (default), "
-                       "convection-diffusion, burgers, reaction-diffusion; NSM: reaction-diffusion, poisson, poisson-2d")
+                       "convection-diffusion, burgers, reaction-diffusion; NSM: reaction-diffusion, poisson, "
+                       "poisson-2d")
     train.add_argument("--beta", type=float, help="PINN/LPINN: convection speed (default 30)")
     train.add_argument("--nu", type=float, help="PINN/LPINN/NSM: viscosity or diffusivity (problem's default)")
     train.add_argument("--rho", type=float, help="PINN/LPINN/NSM: reaction rate (default 5)")
@@ -329,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="compare a trained model with the solver on held-out data")
     compare.add_argument("run", help="run folder with last.pt")
-    compare.add_argument("--data", help="held-out HDF5 dataset (operators; a PINN is compared with its problem's solver)")
+    compare.add_argument("--data", help="held-out HDF5 dataset (operators; PINN and NSM runs are compared with "
+                         "their problem's solver)")
     compare.add_argument("--out", help="report folder (default: RUN/report)")
     compare.add_argument("--samples", type=int, default=32, help="held-out samples used (default 32)")
     compare.set_defaults(handler=_compare)

@@ -14,7 +14,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
 
 from ..models import checkpoint  # noqa: E402
 from ..train.self_supervised import SelfSupervisedConfig, predict  # noqa: E402
@@ -49,7 +48,8 @@ def compare_self_supervised(run: str | Path, out: str | Path, count: int = 32) -
     figure.tight_layout()
     figure.savefig(out / "solution.png", dpi=120)
     plt.close(figure)
-    lines = [f"# {type(model).__name__} on {extra['residual_problem']['problem']} ({'spectral' if config.spectral else 'grid'} "
+    residual = "spectral" if config.spectral else "grid"
+    lines = [f"# {type(model).__name__} on {extra['residual_problem']['problem']} ({residual} "
              f"residual, grid {config.grid})", "", "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in metrics.items()]
     lines += ["", "![solution](solution.png)"]

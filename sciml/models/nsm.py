@@ -79,7 +79,8 @@ class NSM(nn.Module):
         self.lift = convolution(in_channels + coordinates, width, 1)
         self.spectral = nn.ModuleList(NSMConv(width, width, kinds, modes) for _ in range(layers))
         self.pointwise = nn.ModuleList(convolution(width, width, 1) for _ in range(layers))
-        self.project = nn.Sequential(convolution(width, 2 * width, 1), nn.GELU(), convolution(2 * width, out_channels, 1))
+        self.project = nn.Sequential(convolution(width, 2 * width, 1), nn.GELU(),
+                                     convolution(2 * width, out_channels, 1))
 
     def coordinates(self, grid: tuple[int, ...], dtype: torch.dtype, device=None) -> torch.Tensor:
         """Coordinate channels ``(channels, *grid)`` of the collocation grid."""

@@ -1,11 +1,11 @@
 """Physics-informed networks on ``(x, t)``: the plain PINN (Raissi, Perdikaris, Karniadakis, JCP 2019)
 and the Lagrangian PINN (Mojgani, Balajewicz, Hassanzadeh, CMAME 2023).
 
-Both hand out jets (:mod:`sciml.models.jet`): ``u``, ``u_t``, ``u_x`` and ``u_xx`` together. Inputs are features of ``(x, t)``: with ``periodic=True`` the exact periodic embedding
-``(cos kx, sin kx, t)`` (``k = 2 pi / L``), else ``x`` and ``t`` scaled to ``[-1, 1]``; optionally
-replaced by random Fourier features ``[cos 2 pi B v, sin 2 pi B v]``, ``B ~ N(0, scale^2)``
-(Tancik et al., NeurIPS 2020). Initial and boundary conditions are applied by the problem
-(:mod:`sciml.train.pinn`), not here.
+Both hand out jets (:mod:`sciml.models.jet`): ``u``, ``u_t``, ``u_x`` and ``u_xx`` together. Inputs are
+features of ``(x, t)``: with ``periodic=True`` the exact periodic embedding ``(cos kx, sin kx, t)``
+(``k = 2 pi / L``), else ``x`` and ``t`` scaled to ``[-1, 1]``; optionally replaced by random Fourier
+features ``[cos 2 pi B v, sin 2 pi B v]``, ``B ~ N(0, scale^2)`` (Tancik et al., NeurIPS 2020).
+Initial and boundary conditions are applied by the problem (:mod:`sciml.train.pinn`), not here.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ class PINN(nn.Module):
         generator = torch.Generator().manual_seed(seed)
         inputs = 3 if periodic else 2
         if fourier_features:
-            self.register_buffer("frequencies", fourier_scale * torch.randn(fourier_features, inputs, generator=generator))
+            frequencies = fourier_scale * torch.randn(fourier_features, inputs, generator=generator)
+            self.register_buffer("frequencies", frequencies)
             inputs = 2 * fourier_features
         sizes = [inputs] + [width] * depth + [outputs]
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))

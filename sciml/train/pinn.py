@@ -17,7 +17,6 @@ residual-based adaptive resampling of the collocation points during Adam.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -138,8 +137,9 @@ def _check(model, problem: Problem) -> None:
         raise ValueError("an LPINN needs periodic=True: its displacement X - x0 is periodic in x0")
 
 
-class _Losses:
-    """The loss terms of a model on a problem, over the current collocation points."""
+class PINNLoss:
+    """The loss of a PINN or LPINN on a problem, over its collocation points: ``PINNLoss(...)()`` is the
+    weighted sum of the mean squared residuals and of the soft conditions' mismatches."""
 
     def __init__(self, model, problem: Problem, config: PINNConfig, dtype: torch.dtype):
         self.model, self.problem, self.config = model, problem, config
@@ -159,7 +159,8 @@ class _Losses:
         """Collocate at ``points (N, 2)`` from now on."""
         self.points, self.built_in = points, conditions(self.model, self.problem, points, self.config)
 
-    def residuals(self, points: torch.Tensor, built_in: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def residuals(self, points: torch.Tensor,
+                  built_in: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(equation residual, characteristic residual or None)`` at ``points``, ``(N, 1)`` each."""
         if self.lagrangian:
             X, u = lagrangian_jets(self.model, self.problem, points, self.config, built_in=built_in)
@@ -206,7 +207,7 @@ def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = Tru
     dtype = DTYPES[config.dtype]
     model.to(dtype)
     torch.manual_seed(config.seed)
-    losses = _Losses(model, problem, config, dtype)
+    losses = PINNLoss(model, problem, config, dtype)
     history = PINNHistory()
     start = time.perf_counter()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)

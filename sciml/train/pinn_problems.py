@@ -101,7 +101,8 @@ class Problem:
                                                                                          torch.Tensor]:
         """``(x (n,), t (times,), u (times, n))`` in float64 from the spectral solver (ETDRK4, fixed ``dt``,
         default ``1e-4``); a Dirichlet problem is solved as its periodic extension (``-sin(pi x)`` is odd about
-        the end points, so its periodic solution vanishes there), on a grid fine enough for the solution and sampled down to ``n`` points."""
+        the end points, so its periodic solution vanishes there), on a grid fine enough for the solution and
+        sampled down to ``n`` points."""
         if n < 4 or n % 2:
             raise ValueError(f"n must be an even integer >= 4, got {n!r}")
         if self.boundary == "dirichlet" and self.initial != "minus-sine-pi":

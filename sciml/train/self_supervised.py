@@ -4,7 +4,8 @@ loss, or a grid (finite-difference) residual for the FNO baseline of Du et al. (
 Each step draws a batch of ``batch_size`` of the ``samples`` training inputs (fixed, from ``seed``),
 builds the model input on ``grid``, composes the solution with its conditions built in and takes
 an Adam step on the problem's loss; the learning rate decays by cosine over ``steps`` or over
-``time_limit`` seconds, whichever ends first (so runs on equal time are annealed alike); ``evaluate`` gives the relative L2 error
+``time_limit`` seconds, whichever ends first (so runs on equal time are annealed alike); ``evaluate``
+gives the relative L2 error
 against the problem's reference on held-out inputs.
 """
 
