@@ -15,8 +15,9 @@ from .nsm import NSM
 from .pinn import LPINN, PINN
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 
-MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "NSM": NSM, "PLRNN": PLRNN,
-                                    "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "PINN": PINN, "LPINN": LPINN}
+MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "NSM": NSM,
+                                    "PLRNN": PLRNN, "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "PINN": PINN,
+                                    "LPINN": LPINN}
 
 
 def save(model: nn.Module, path: str | Path, **extra) -> Path:

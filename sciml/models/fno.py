@@ -4,7 +4,8 @@
 a pointwise lifting to ``width`` channels (with the grid coordinates in [0, 1) appended when
 ``coordinates``), ``layers`` Fourier layers ``h <- act(SpectralConv(h) + W h)``, then a two-layer
 pointwise projection. ``padding`` > 0 zero-pads every spatial axis at its end by that fraction around
-the Fourier layers (for non-periodic axes, as neuraloperator's domain padding). ``config`` holds the constructor arguments, so a checkpoint rebuilds the model.
+the Fourier layers (for non-periodic axes, as neuraloperator's domain padding). ``config`` holds the
+constructor arguments, so a checkpoint rebuilds the model.
 """
 
 from __future__ import annotations
