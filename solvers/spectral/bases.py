@@ -16,7 +16,7 @@ Tensor-product bases (2D, space-time) apply one basis per axis.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
@@ -85,15 +85,9 @@ class ChebyshevBasis:
     n: int
     low: float = -1.0
     high: float = 1.0
-    _differentiation: torch.Tensor = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check(self.n, 2, self.low, self.high)
-        k = torch.arange(self.n, dtype=torch.float64)
-        row, column = k[:, None], k[None, :]
-        matrix = torch.where((column > row) & ((column + row) % 2 == 1), 2 * column, torch.zeros(()))
-        matrix[0] /= 2
-        object.__setattr__(self, "_differentiation", matrix * (2 / (self.high - self.low)))
 
     @property
     def modes(self) -> int:
@@ -127,8 +121,13 @@ class ChebyshevBasis:
         return _even_extension_fft(padded * halves, -1).movedim(-1, dim)
 
     def derivative(self, c: torch.Tensor, order: int = 1, dim: int = -1) -> torch.Tensor:
-        """Coefficients of ``d^order u / dx^order`` (``n`` coefficients along ``dim``)."""
-        matrix = torch.linalg.matrix_power(self._differentiation, order).to(c.dtype).to(c.device)
+        """Coefficients of ``d^order u / dx^order`` (``c.shape[dim]`` coefficients along ``dim``)."""
+        k = torch.arange(c.shape[dim], dtype=torch.float64)
+        row, column = k[:, None], k[None, :]
+        first = torch.where((column > row) & ((column + row) % 2 == 1), 2 * column, torch.zeros(()))
+        first[0] /= 2
+        first *= 2 / (self.high - self.low)
+        matrix = torch.linalg.matrix_power(first, order).to(c.dtype).to(c.device)
         return (c.movedim(dim, -1) @ matrix.T).movedim(-1, dim)
 
     def boundary_values(self, c: torch.Tensor, dim: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
