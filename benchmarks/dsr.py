@@ -1,10 +1,12 @@
-"""Dynamical-systems reconstruction of Lorenz-63 with our AL-RNN (M = 20, P = 2) and sparse teacher forcing.
+"""Dynamical-systems reconstruction of Lorenz-63 or Rossler with our AL-RNN and sparse teacher forcing.
 
-Data from our ``lorenz63`` recipe with the reference conventions: step 0.01, 100,000 steps (``time.end``
-1000, 100,001 snapshots), two samples: sample 0 with 5% Gaussian observation noise trains, sample 1
+``--system lorenz63`` (AL-RNN M = 20, P = 2, sequence 200, forcing every 16 steps) or ``rossler`` (M = 20,
+P = 1, sequence 300, every 8 steps): the reference settings of Brenner et al. (NeurIPS 2024).
+Data from our ``lorenz63`` / ``rossler`` recipe with the reference conventions: step 0.01, 100,000 steps
+(``time.end`` 1000, 100,001 snapshots), two samples: sample 0 with 5% Gaussian observation noise trains, sample 1
 (another initial state, clean) tests; both standardised with the training statistics. Training:
 ``train_teacher_forcing`` as in the reference AL-RNN set-up (identity forcing, ``--alpha`` 1, every
-``--interval`` 16 steps, sequence 200, noise 0.05) with RAdam ``--lr`` 2e-3 -> 1e-5 (the reference: 1e-3
+``--interval`` steps, noise 0.05) with RAdam ``--lr`` 2e-3 -> 1e-5 (the reference: 1e-3
 over 2,000 epochs) and batches of ``--batch`` 64 sequences, 50 an epoch, for ``--epochs`` epochs or until
 ``--minutes`` of wall-clock time (model selection included) are spent. Model selection as in the reference tutorial: every ``--select-every`` epochs the model generates
 20,000 steps from the first training state, 1,000 are dropped, and the one with the lowest D_stsp + D_H
@@ -14,11 +16,12 @@ printed. Evaluation, both protocols of issue 7:
 smoothing 1e-5) against the whole test trajectory, D_H (sigma 20) against its first 10,000 steps;
 (b) 99,500 generated steps against the 99,500-step test trajectory (first 500 dropped from both). PE(20):
 mean squared error 20 steps after 1,000 evenly spaced test states. lambda_max: the model map's exponent
-/ 0.01 against the solver's (RK4 tangent of the Lorenz field). Also the number of linear subregions the
+/ 0.01 against the solver's (RK4 tangent of the system's field). Also the number of linear subregions the
 generated orbit visits and the seconds per epoch (reference Python code: 3.0 s on this machine).
 
-Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/dsr.py`` (800 epochs, about 18 minutes on one
-core); the selected model is saved beside the data (``alrnn.pt``). Written 2026-11-23.
+Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/dsr.py [--system rossler]`` (800 epochs or 20
+minutes on one core); the selected model is saved as a run (``--out``, default ``/tmp/dsr/SYSTEM-run``) that
+``sciml evaluate RUN --data FILE --sample 1`` reads for its figures and fixed points. Written 2026-11-23.
 """
 
 from __future__ import annotations
@@ -35,28 +38,35 @@ from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapun
 from sciml.evaluate.reconstruction import prediction_error
 from sciml.models import ALRNN, save
 from sciml.train.teacher_forcing import TeacherForcingConfig, train_teacher_forcing
-from solvers.systems import Lorenz63
+from solvers.systems import SYSTEMS
 
 DT = 0.01
+SETTINGS = {  # the reference AL-RNN settings: piecewise units, sequence length, forcing interval
+    "lorenz63": {"piecewise": 2, "sequence": 200, "interval": 16},
+    "rossler": {"piecewise": 1, "sequence": 300, "interval": 8},
+}
 
 
-def data(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
+def data(system: str, path: Path) -> tuple[torch.Tensor, torch.Tensor, dict]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        generate(load("lorenz63", {"samples": "2", "time.end": "1000.0", "time.snapshots": "100001"}), path,
+        generate(load(system, {"samples": "2", "time.end": "1000.0", "time.snapshots": "100001"}), path,
                  progress=False)
     with open_checked(path) as handle:
         train, test = torch.as_tensor(handle["observed"][0]), torch.as_tensor(handle["u"][1])
     mean, std = train.mean(0), train.std(0)
-    return ((train - mean) / std).float(), ((test - mean) / std).float()
+    statistics = {"mean": mean.tolist(), "std": std.tolist()}
+    return ((train - mean) / std).float(), ((test - mean) / std).float(), statistics
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=Path("/tmp/dsr/lorenz63.h5"))
+    parser.add_argument("--system", choices=sorted(SETTINGS), default="lorenz63")
+    parser.add_argument("--data", type=Path, help="HDF5 file, made if missing (default /tmp/dsr/SYSTEM.h5)")
+    parser.add_argument("--out", type=Path, help="run directory of the selected model (default /tmp/dsr/SYSTEM-run)")
     parser.add_argument("--epochs", type=int, default=800)
     parser.add_argument("--minutes", type=float, default=20.0, help="wall-clock limit of training and selection")
-    parser.add_argument("--interval", type=int, default=16, help="teacher forcing every INTERVAL steps")
+    parser.add_argument("--interval", type=int, help="teacher forcing every INTERVAL steps (default: the system's)")
     parser.add_argument("--alpha", default="1.0", help="forcing strength in [0, 1] or 'adaptive'")
     parser.add_argument("--lr", type=float, nargs=2, default=(2e-3, 1e-5), help="initial and final learning rate")
     parser.add_argument("--batch", type=int, default=64)
@@ -65,12 +75,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    train, test = data(args.data)
+    settings = SETTINGS[args.system]
+    args.data = args.data or Path(f"/tmp/dsr/{args.system}.h5")
+    args.interval = args.interval or settings["interval"]
+    train, test, statistics = data(args.system, args.data)
     torch.manual_seed(args.seed)
-    model = ALRNN(3, 20, 2)
+    model = ALRNN(3, 20, settings["piecewise"])
     alpha = args.alpha if args.alpha == "adaptive" else float(args.alpha)
     config = TeacherForcingConfig(epochs=args.epochs, interval=args.interval, alpha=alpha, batch_size=args.batch,
-                                  learning_rate=args.lr[0], final_learning_rate=args.lr[1], seed=args.seed)
+                                  sequence=settings["sequence"], learning_rate=args.lr[0],
+                                  final_learning_rate=args.lr[1], seed=args.seed)
     best = {"score": float("inf")}
     start = time.perf_counter()
 
@@ -90,16 +104,17 @@ def main() -> None:
     history = train_teacher_forcing(model, train, config, progress=False, callback=select)
     wall = time.perf_counter() - start
     model.load_state_dict(best["state"])
-    save(model, args.data.with_name("alrnn.pt"), history=vars(history), selected_epoch=best["epoch"])
+    save(model, (args.out or Path(f"/tmp/dsr/{args.system}-run")) / "last.pt", history=vars(history),
+         selected_epoch=best["epoch"], metadata=statistics)
     epochs, seconds = len(history.seconds), sum(history.seconds)
     with torch.no_grad():
         short = model.generate(test[:1], 10_999)[0, 1000:]  # 11,000 states, the first 1,000 dropped
         orbit = model.run(model.initial_state(test[:1]), 100_000)[0, 500:]
         long = model.observe(orbit)
         model_lyapunov = max_lyapunov_map(model.step, model.jacobian, orbit[-1].clone(), 20_000) / DT
-    true_lyapunov = max_lyapunov_flow(Lorenz63(), torch.tensor([1.0, 1.0, 1.0]), dt=0.01, steps=50_000)
+    true_lyapunov = max_lyapunov_flow(SYSTEMS[args.system](), torch.tensor([1.0, 1.0, 1.0]), dt=DT, steps=200_000)
     regions = model.subregions(orbit).unique().numel()
-    print(f"AL-RNN M 20, P 2, interval {args.interval}, alpha {args.alpha}, batch {args.batch}: {epochs} of "
+    print(f"{args.system}: AL-RNN M 20, P {model.piecewise}, sequence {config.sequence}, interval {args.interval}, alpha {args.alpha}, batch {args.batch}: {epochs} of "
           f"{args.epochs} epochs, {wall:.0f} s with selection ({seconds:.0f} s training, {seconds / epochs:.2f} s an "
           f"epoch of {config.batches_per_epoch} x {args.batch} sequences; reference 3.0 s for 50 x 16); selected epoch "
           f"{best['epoch']} (training D_stsp {best['D_stsp']:.2f}, D_H {best['D_H']:.3f}); final loss {history.loss[-1]:.4f}\n")

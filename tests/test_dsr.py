@@ -6,7 +6,14 @@ import math
 import pytest
 import torch
 
-from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
+from sciml.evaluate.dsr import (
+    hellinger_spectrum,
+    max_lyapunov_flow,
+    max_lyapunov_map,
+    state_space_divergence,
+    state_space_divergence_gmm,
+)
+from sciml.evaluate.symbolic import symbolic_graph
 from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN
 from sciml.train.teacher_forcing import TeacherForcingConfig, jacobian_norm_bound, train_teacher_forcing
 from solvers.integrators import solve
@@ -110,6 +117,40 @@ def test_state_space_divergence_and_hellinger(lorenz):
         hellinger_spectrum(first, second[:100])
 
 
+def test_gaussian_mixture_state_space_divergence(lorenz):
+    assert state_space_divergence_gmm(lorenz, lorenz) == 0.0  # the same mixture: log p - log q vanishes
+    # one centre each: KL(N(a, s^2 I) || N(b, s^2 I)) = |a - b|^2 / (2 s^2), here 0.625; Monte Carlo error ~0.01
+    a, b = torch.zeros(1, 4, dtype=torch.float64), torch.tensor([[0.5, -0.5, 0.5, 0.5]], dtype=torch.float64)
+    estimate = state_space_divergence_gmm(a, b, scale=0.8, samples=20_000)
+    assert estimate == pytest.approx(1.0 / (2 * 0.64), rel=0.04)
+    same_attractor = state_space_divergence_gmm(lorenz[:5000], lorenz[5000:], scale=0.3)
+    shifted = state_space_divergence_gmm(lorenz[:5000], lorenz[5000:] + 1.5, scale=0.3)
+    assert same_attractor < 0.5 and shifted > 10 * same_attractor
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        state_space_divergence_gmm(a, b, scale=0.0)
+
+
+def test_symbolic_transition_graph():
+    patterns = torch.tensor([[0, 1], [0, 1], [1, 1], [0, 1], [0, 0], [0, 0], [0, 1], [1, 1]])
+    graph = symbolic_graph(patterns)
+    assert graph.symbols == ["01", "00", "11"]  # by occupancy: 4, 2, 2 (ties in lexicographic order)
+    assert graph.occupancy.tolist() == [0.5, 0.25, 0.25]
+    assert graph.counts.tolist() == [[1, 1, 2], [1, 1, 0], [1, 0, 0]]
+    assert torch.allclose(graph.transitions.sum(1), torch.ones(3, dtype=torch.float64))
+    torch.manual_seed(2)
+    model = ALRNN(3, 10, 3)
+    with torch.no_grad():
+        model.W.mul_(40)
+        orbit = model.run(torch.randn(1, 10), 500)[0]
+    graph = symbolic_graph(model.region(orbit))
+    assert len(graph.symbols) == model.subregions(orbit).unique().numel() > 1
+    visits = graph.counts.sum(1)  # every visit but the very last leaves by one transition
+    visits[graph.symbols.index("".join(str(int(bit)) for bit in model.region(orbit[-1])))] += 1
+    assert torch.allclose(visits, graph.occupancy * orbit.shape[0])
+    with pytest.raises(ValueError, match="time >= 2"):
+        symbolic_graph(patterns[:1])
+
+
 def test_lyapunov_exponents():
     lorenz = max_lyapunov_flow(Lorenz63(), torch.tensor([1.0, 1.0, 1.0]), dt=0.02, steps=25_000, transient=500)
     assert abs(lorenz - 0.90) < 0.05, lorenz
@@ -189,5 +230,7 @@ def test_train_and_evaluate_cli(tmp_path, capsys):
     assert abs(solver - 0.9) < 0.1
     report = tmp_path / "run" / "evaluation"
     assert all((report / f"{name}.png").is_file() for name in ("attractor", "spectra", "subregions"))
+    table = (report / "report.md").read_text().split("Fixed points")[1]
+    assert "| stable |" in table and table.count("\n|") >= 2  # the header, and every fixed point a row
     assert cli(["evaluate", str(tmp_path / "run"), "--data", str(data), "--sample", "5"]) == 2
     assert "sample 5 is not in" in capsys.readouterr().err

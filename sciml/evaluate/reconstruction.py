@@ -2,10 +2,12 @@
 
 ``evaluate(run, data, out)`` standardises test sample ``sample`` with the training statistics stored in
 the checkpoint, generates from its first state (``steps`` steps, the first ``drop`` dropped) and
-reports D_stsp against the whole test trajectory, D_H against as many test steps as were kept,
-PE(20), and the largest Lyapunov exponent of the model (per unit time) against the solver's for the
-file's system and parameters. Figures: true and generated attractors, smoothed power spectra, and for an
-AL-RNN the occupancy of its linear subregions. ``report.md`` links them.
+reports D_stsp against the whole test trajectory (binning up to 3 dimensions, Gaussian mixtures above),
+D_H against as many test steps as were kept, PE(20), the largest Lyapunov exponent of the model (per
+unit time) against the solver's for the file's system and parameters, and the number of linear subregions
+the generated orbit visits. Figures: true and generated attractors, smoothed power spectra, the
+occupancy of the subregions with the symbolic transition graph. ``report.md`` links them and lists the
+model's fixed points (found by enumerating subregions, up to 12 switching units) with their stability.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from .dsr import (  # noqa: E402
     max_lyapunov_map,
     smoothed_spectrum,
     state_space_divergence,
+    state_space_divergence_gmm,
 )
+from .symbolic import SymbolicGraph, draw_symbolic_graph, symbolic_graph  # noqa: E402
 
 
 def prediction_error(model, trajectory: torch.Tensor, steps: int = 20, starts: int = 1000) -> float:
@@ -68,28 +72,46 @@ def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0
     length = min(generated.shape[0], test.shape[0])
     solver_exponent = max_lyapunov_flow(SYSTEMS[system](**parameters), torch.as_tensor(test[0] * std + mean),
                                         dt=dt, steps=20_000)
+    divergence = state_space_divergence if test.shape[1] <= 3 else state_space_divergence_gmm
+    graph = symbolic_graph(model.region(orbit))
     metrics = {
-        "D_stsp": state_space_divergence(test, generated),
+        "D_stsp": divergence(test, generated),
         "D_H": hellinger_spectrum(test[:length], generated[:length]),
         "PE(20)": prediction_error(model, test),
         "lambda_max model": model_exponent,
         "lambda_max solver": solver_exponent,
+        "subregions visited": float(len(graph.symbols)),
     }
-    if hasattr(model, "subregions"):
-        metrics["subregions visited"] = float(model.subregions(orbit).unique().numel())
     out.mkdir(parents=True, exist_ok=True)
-    figures = _figures(out, test, generated, model, orbit)
+    figures = _figures(out, test, generated, graph)
     lines = [f"# {type(model).__name__} on {Path(data).name} (sample {sample})", "",
              f"Generated {steps} steps from the first test state, the first {drop} dropped.", "",
              "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in metrics.items()]
+    lines += _fixed_point_table(model, graph)
     lines += [""] + [f"![{name}]({name}.png)" for name in figures]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return metrics, out / "report.md"
 
 
-def _figures(out: Path, test: torch.Tensor, generated: torch.Tensor, model, orbit: torch.Tensor) -> list[str]:
-    names = ["attractor", "spectra"]
+def _fixed_point_table(model, graph: SymbolicGraph, largest: int = 12) -> list[str]:
+    switches = model.region(model.A.detach()).shape[-1]
+    if switches > largest:
+        return ["", f"Fixed points not enumerated: {switches} switching units give 2^{switches} subregions."]
+    lines = ["", "Fixed points (every linear subregion solved exactly):", "",
+             "| observed coordinates | subregion | visited | largest abs(eigenvalue) | stable |", "|---|---|---|---|---|"]
+    visited = set(graph.symbols)
+    for z, eigenvalues in model.fixed_points():
+        symbol = "".join(str(int(bit)) for bit in model.region(z))
+        radius = float(eigenvalues.abs().max())
+        coordinates = ", ".join(f"{float(value):.3f}" for value in model.observe(z))
+        lines.append(f"| {coordinates} | {symbol} | {'yes' if symbol in visited else 'no'} | {radius:.4f} | "
+                     f"{'yes' if radius < 1 else 'no'} |")
+    return lines
+
+
+def _figures(out: Path, test: torch.Tensor, generated: torch.Tensor, graph: SymbolicGraph) -> list[str]:
+    names = ["attractor", "spectra", "subregions"]
     figure = plt.figure(figsize=(10, 4.5))
     low, high = test[:, :3].min(0).values.numpy(), test[:, :3].max(0).values.numpy()
     for column, (title, x) in enumerate((("data", test), ("model", generated))):
@@ -102,9 +124,10 @@ def _figures(out: Path, test: torch.Tensor, generated: torch.Tensor, model, orbi
         axes.set_title(f"{title} (first three dimensions, the data's box)")
     figure.savefig(out / "attractor.png", dpi=120)
     plt.close(figure)
-    figure, axes = plt.subplots(1, test.shape[1], figsize=(4 * test.shape[1], 3.2), squeeze=False)
+    shown = min(3, test.shape[1])
+    figure, axes = plt.subplots(1, shown, figsize=(4 * shown, 3.2), squeeze=False)
     length = min(test.shape[0], generated.shape[0])
-    for dim in range(test.shape[1]):
+    for dim in range(shown):
         for label, x in (("data", test[:length, dim]), ("model", generated[:length, dim])):
             axes[0, dim].semilogy(smoothed_spectrum(x, 20.0)[:500].numpy(), label=label)
         axes[0, dim].set_title(f"power spectrum, dimension {dim}")
@@ -113,14 +136,14 @@ def _figures(out: Path, test: torch.Tensor, generated: torch.Tensor, model, orbi
     figure.tight_layout()
     figure.savefig(out / "spectra.png", dpi=120)
     plt.close(figure)
-    if hasattr(model, "subregions"):
-        codes, counts = model.subregions(orbit).unique(return_counts=True)
-        figure, axes = plt.subplots(figsize=(5, 3.2))
-        axes.bar([format(int(c), f"0{model.piecewise}b") for c in codes], (counts / counts.sum()).numpy())
-        axes.set_xlabel("linear subregion (relu units on)")
-        axes.set_ylabel("fraction of time")
-        figure.tight_layout()
-        figure.savefig(out / "subregions.png", dpi=120)
-        plt.close(figure)
-        names.append("subregions")
+    figure, (occupancy, transitions) = plt.subplots(1, 2, figsize=(11, 4.5), width_ratios=(1, 1.4))
+    shown = min(16, len(graph.symbols))
+    occupancy.bar(graph.symbols[:shown], graph.occupancy[:shown].numpy())
+    occupancy.set_xlabel("linear subregion (switch bits, unit 0 first)")
+    occupancy.set_ylabel("fraction of time")
+    occupancy.tick_params(axis="x", labelrotation=90 if graph.patterns.shape[1] > 4 else 0)
+    draw_symbolic_graph(graph, transitions)
+    figure.tight_layout()
+    figure.savefig(out / "subregions.png", dpi=120)
+    plt.close(figure)
     return names
