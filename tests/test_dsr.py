@@ -1,7 +1,9 @@
 """Dynamical-systems reconstruction: PWL RNN Jacobians, generalized teacher forcing and its training, D_stsp,
 D_H, Lyapunov exponents."""
 
+import dataclasses
 import math
+import time
 
 import pytest
 import torch
@@ -180,7 +182,7 @@ def test_jacobian_norm_bound_and_adaptive_forcing():
         switching.W.copy_(torch.tensor([[0.0, 3.0], [0.0, 0.0]]))
     on, off = torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([0.0, -1.0], dtype=torch.float64)
     sequences = torch.stack([torch.stack([on, off, off, off]), torch.stack([on, on, off, off])])
-    norm_on = float(torch.linalg.matrix_norm(switching.jacobian(on), ord=2))  # 0.5 off the region
+    norm_on = float(torch.linalg.matrix_norm(switching.jacobian(on).detach(), ord=2))  # 0.5 off the region
     assert jacobian_norm_bound(switching, sequences) == pytest.approx((norm_on**2 * 0.25) ** 0.25, rel=1e-12)
     rotation = torch.tensor([[math.cos(0.3), -math.sin(0.3)], [math.sin(0.3), math.cos(0.3)]], dtype=torch.float64)
     data = torch.stack([torch.tensor([1.0, 0.0], dtype=torch.float64) @ torch.linalg.matrix_power(rotation, k).T
@@ -194,6 +196,13 @@ def test_jacobian_norm_bound_and_adaptive_forcing():
     assert all(0.0 <= alpha <= 1.0 for alpha in history.alpha)
     free = learner.generate(data[:1], 20)[0]
     assert (free - data[:21]).abs().max() < 0.1  # the learned map rotates like the data
+    expected = [3e-2 * 0.1 ** (epoch / 59) for epoch in range(60)]  # exponential decay over the epochs
+    assert history.learning_rate == pytest.approx(expected, rel=1e-9)
+    timed = dataclasses.replace(config, epochs=10**6, time_limit=1.0)
+    start = time.perf_counter()
+    history = train_teacher_forcing(learner, data, timed, progress=False)
+    assert 1.0 <= time.perf_counter() - start < 5.0 and len(history.loss) < 10**6
+    assert history.learning_rate[-1] < 2 * 3e-3  # annealed over the time budget, not the epoch count
     with pytest.raises(ValueError, match="alpha must be 'adaptive' or a number in"):
         TeacherForcingConfig(alpha=1.5)
     with pytest.raises(ValueError, match="trajectory must be"):
