@@ -1,7 +1,9 @@
-"""Dynamical-systems reconstruction of Lorenz-63 or Rossler with our AL-RNN and sparse teacher forcing.
+"""Dynamical-systems reconstruction of Lorenz-63 or Rossler with our PWL RNNs and sparse teacher forcing.
 
 ``--system lorenz63`` (AL-RNN M = 20, P = 2, sequence 200, forcing every 16 steps) or ``rossler`` (M = 20,
 P = 1, sequence 300, every 8 steps): the reference settings of Brenner et al. (NeurIPS 2024).
+``--model plrnn`` (M = 20) or ``shplrnn`` (M = 3, the observed units only, 50 hidden relu units, Hess et
+al., ICML 2023) train under the same settings.
 Data from our ``lorenz63`` / ``rossler`` recipe with the reference conventions: step 0.01, 100,000 steps
 (``time.end`` 1000, 100,001 snapshots), two samples: sample 0 with 5% Gaussian observation noise trains, sample 1
 (another initial state, clean) tests; both standardised with the training statistics. Training:
@@ -21,7 +23,7 @@ mean squared error 20 steps after 1,000 evenly spaced test states. lambda_max: t
 generated orbit visits and the seconds per epoch (reference Python code: 3.0 s on this machine).
 
 Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/dsr.py [--system rossler]`` (800 epochs or 20
-minutes on one core); the selected model is saved as a run (``--out``, default ``/tmp/dsr/SYSTEM-run``) that
+minutes on one core); the selected model is saved as a run (``--out``, default ``/tmp/dsr/SYSTEM-MODEL``) that
 ``sciml evaluate RUN --data FILE --sample 1`` reads for its figures and fixed points. Written 2026-11-23.
 """
 
@@ -37,7 +39,8 @@ import torch
 from sciml.data import generate, load, open_checked
 from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
 from sciml.evaluate.reconstruction import prediction_error
-from sciml.models import ALRNN, save
+from sciml.evaluate.symbolic import symbolic_graph
+from sciml.models import ALRNN, PLRNN, ShallowPLRNN, save
 from sciml.train.teacher_forcing import TeacherForcingConfig, train_teacher_forcing
 from solvers.systems import SYSTEMS
 
@@ -45,6 +48,11 @@ DT = 0.01
 SETTINGS = {  # the reference AL-RNN settings: piecewise units, sequence length, forcing interval
     "lorenz63": {"piecewise": 2, "sequence": 200, "interval": 16},
     "rossler": {"piecewise": 1, "sequence": 300, "interval": 8},
+}
+MODELS = {
+    "alrnn": lambda piecewise: ALRNN(3, 20, piecewise),
+    "plrnn": lambda piecewise: PLRNN(3, 20),
+    "shplrnn": lambda piecewise: ShallowPLRNN(3, 3, 50),
 }
 
 
@@ -63,8 +71,9 @@ def data(system: str, path: Path) -> tuple[torch.Tensor, torch.Tensor, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--system", choices=sorted(SETTINGS), default="lorenz63")
+    parser.add_argument("--model", choices=sorted(MODELS), default="alrnn")
     parser.add_argument("--data", type=Path, help="HDF5 file, made if missing (default /tmp/dsr/SYSTEM.h5)")
-    parser.add_argument("--out", type=Path, help="run directory of the selected model (default /tmp/dsr/SYSTEM-run)")
+    parser.add_argument("--out", type=Path, help="run directory of the selected model (default /tmp/dsr/SYSTEM-MODEL)")
     parser.add_argument("--epochs", type=int, default=800)
     parser.add_argument("--minutes", type=float, default=20.0, help="wall-clock limit of training and selection")
     parser.add_argument("--interval", type=int, help="teacher forcing every INTERVAL steps (default: the system's)")
@@ -82,7 +91,7 @@ def main() -> None:
     args.interval = args.interval or settings["interval"]
     train, test, statistics = data(args.system, args.data)
     torch.manual_seed(args.seed)
-    model = ALRNN(3, 20, settings["piecewise"])
+    model = MODELS[args.model](settings["piecewise"])
     alpha = args.alpha if args.alpha == "adaptive" else float(args.alpha)
     config = TeacherForcingConfig(epochs=args.epochs, interval=args.interval, alpha=alpha, batch_size=args.batch,
                                   sequence=settings["sequence"], learning_rate=args.lr[0],
@@ -110,7 +119,7 @@ def main() -> None:
         select(len(history.loss) - 1, history)  # the final model
     wall = time.perf_counter() - start
     model.load_state_dict(best["state"])
-    save(model, (args.out or Path(f"/tmp/dsr/{args.system}-run")) / "last.pt", history=vars(history),
+    save(model, (args.out or Path(f"/tmp/dsr/{args.system}-{args.model}")) / "last.pt", history=vars(history),
          selected_epoch=best["epoch"], metadata=statistics)
     epochs, seconds = len(history.seconds), sum(history.seconds)
     with torch.no_grad():
@@ -119,11 +128,12 @@ def main() -> None:
         long = model.observe(orbit)
         model_lyapunov = max_lyapunov_map(model.step, model.jacobian, orbit[-1].clone(), 20_000) / DT
     true_lyapunov = max_lyapunov_flow(SYSTEMS[args.system](), torch.tensor([1.0, 1.0, 1.0]), dt=DT, steps=200_000)
-    regions = model.subregions(orbit).unique().numel()
-    print(f"{args.system}: AL-RNN M 20, P {model.piecewise}, sequence {config.sequence}, interval {args.interval}, alpha {args.alpha}, batch {args.batch}: {epochs} of "
-          f"{args.epochs} epochs, {wall:.0f} s with selection ({seconds:.0f} s training, {seconds / epochs:.2f} s an "
-          f"epoch of {config.batches_per_epoch} x {args.batch} sequences; reference 3.0 s for 50 x 16); selected epoch "
-          f"{best['epoch']} (training D_stsp {best['D_stsp']:.2f}, D_H {best['D_H']:.3f}); final loss {history.loss[-1]:.4f}\n")
+    regions = len(symbolic_graph(model.region(orbit)).symbols)
+    print(f"{args.system}: {type(model).__name__} {model.config}, sequence {config.sequence}, interval "
+          f"{args.interval}, alpha {args.alpha}, batch {args.batch}: {epochs} of {args.epochs} epochs, {wall:.0f} s "
+          f"with selection ({seconds:.0f} s training, {seconds / epochs:.2f} s an epoch of {config.batches_per_epoch} "
+          f"x {args.batch} sequences; reference 3.0 s for 50 x 16); selected epoch {best['epoch']} (training D_stsp "
+          f"{best['D_stsp']:.2f}, D_H {best['D_H']:.3f}); final loss {history.loss[-1]:.4f}\n")
     print("| protocol | D_stsp | D_H |")
     print("|---|---|---|")
     print(f"| (a) 10,000 generated | {state_space_divergence(test, short):.2f} | "
@@ -131,7 +141,7 @@ def main() -> None:
     print(f"| (b) 99,500 vs 99,500 | {state_space_divergence(test[500:], long):.2f} | "
           f"{hellinger_spectrum(test[500:], long):.3f} |")
     print(f"\nPE(20) {prediction_error(model, test):.4f}; lambda_max model {model_lyapunov:.3f}, "
-          f"solver {true_lyapunov:.3f}; linear subregions visited {regions} of {2 ** model.piecewise}")
+          f"solver {true_lyapunov:.3f}; linear subregions visited {regions} of 2^{model.region(orbit[0]).numel()}")
 
 
 if __name__ == "__main__":

@@ -99,7 +99,8 @@ def _fixed_point_table(model, graph: SymbolicGraph, largest: int = 12) -> list[s
     if switches > largest:
         return ["", f"Fixed points not enumerated: {switches} switching units give 2^{switches} subregions."]
     lines = ["", "Fixed points (every linear subregion solved exactly):", "",
-             "| observed coordinates | subregion | visited | largest abs(eigenvalue) | stable |", "|---|---|---|---|---|"]
+             "| observed coordinates | subregion | visited | largest abs(eigenvalue) | stable |",
+             "|---|---|---|---|---|"]
     visited = set(graph.symbols)
     for z, eigenvalues in model.fixed_points():
         symbol = "".join(str(int(bit)) for bit in model.region(z))
