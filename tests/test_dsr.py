@@ -79,6 +79,22 @@ def test_sparse_teacher_forcing_forces_every_interval_steps(alpha, lorenz):
         TeacherForcingConfig(interval=0)
 
 
+def test_compiled_segments_equal_eager(lorenz):
+    torch.manual_seed(4)
+    model = ALRNN(3, 6, 2).double()
+    x = lorenz[:22].reshape(2, 11, 3)
+    outputs = []
+    for compiled in (False, True):
+        if compiled:
+            model.compile_segments()
+        predictions, states = model.teacher_forced(x, 0.7, 4)  # segments of 4 steps and a last one of 2
+        (predictions.square().sum() + states.sum()).backward()
+        outputs.append([predictions, states] + [p.grad.clone() for p in model.parameters()])
+        model.zero_grad()
+    for eager, compiled in zip(*outputs, strict=True):
+        assert torch.allclose(eager, compiled, rtol=1e-12, atol=1e-12)
+
+
 def test_alrnn_initialisation_and_self_coupling():
     torch.manual_seed(5)
     model = ALRNN(3, 20, 2)

@@ -11,7 +11,8 @@ every ``alpha_every`` batches the bound ``G`` of ``jacobian_norm_bound`` along t
 ``alpha <- gamma alpha + (1 - gamma) alpha*``. RAdam, with the learning rate
 decaying exponentially from ``learning_rate`` to ``final_learning_rate`` over the epochs or over
 ``time_limit`` seconds of wall time (callbacks included), whichever ends first; an optional
-L1 pull of the AL-RNN toward ``A = 1, W = 0, h = 0`` (``l1``). The defaults are those measured best on
+L1 pull of the AL-RNN toward ``A = 1, W = 0, h = 0`` (``l1``). ``compile`` compiles the model's forcing
+segments first (``model.compile_segments()``). The defaults are those measured best on
 Lorenz-63 (benchmarks/RESULTS.md): identity forcing every 16 steps, batch 64, RAdam 2e-3 -> 1e-5.
 """
 
@@ -40,6 +41,7 @@ class TeacherForcingConfig:
     noise: float = 0.05
     l1: float = 0.0
     time_limit: float = math.inf
+    compile: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -85,6 +87,8 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
     if trajectory.shape[0] <= config.sequence:
         raise ValueError(f"trajectory of {trajectory.shape[0]} steps is too short for sequences of {config.sequence}")
     generator = torch.Generator().manual_seed(config.seed)
+    if config.compile:
+        model.compile_segments()
     optimizer = torch.optim.RAdam(model.parameters(), lr=config.learning_rate)
     ratio, begin = config.final_learning_rate / config.learning_rate, time.perf_counter()
     adaptive = config.alpha == "adaptive"
