@@ -108,8 +108,8 @@ def main() -> None:
             generated = model.generate(train[:1], args.select_steps)[0, 1000:]
         length = generated.shape[0]
         divergence, spectra = state_space_divergence(train, generated), hellinger_spectrum(train[:length], generated)
-        print(f"epoch {epoch + 1}: loss {history.loss[-1]:.4f}, training D_stsp {divergence:.2f}, D_H {spectra:.3f}",
-              flush=True)
+        print(f"epoch {epoch + 1}: loss {history.loss[-1]:.4f}, training D_stsp {divergence:.2f}, D_H {spectra:.3f}, "
+              f"PE(20) {prediction_error(model, train):.4f}", flush=True)
         if divergence + spectra < best["score"]:
             best.update(score=divergence + spectra, D_stsp=divergence, D_H=spectra, epoch=epoch + 1,
                         state=copy.deepcopy(model.state_dict()))
