@@ -47,6 +47,12 @@ def test_fourier_basis_is_exact_on_trigonometric_polynomials():
     fine = FourierBasis(64, 1.0, 3.0)
     torch.testing.assert_close(basis.to_values(c, n=64), 1.5 + torch.sin(3 * 2 * math.pi * (fine.nodes() - 1) / 3)
                                - 0.5 * torch.cos(7 * 2 * math.pi * (fine.nodes() - 1) / 3), rtol=0, atol=1e-13)
+    nyquist = torch.cos(16 * phase)  # on 32 points the Nyquist term: (-1)^j, read as cos(16 phase)
+    c = basis.to_coefficients(nyquist)
+    padded = FourierBasis(48, 1.0, 3.0)
+    on_padded = basis.to_values(c, n=48)
+    torch.testing.assert_close(on_padded, torch.cos(16 * 2 * math.pi * (padded.nodes() - 1) / 3), rtol=0, atol=1e-13)
+    torch.testing.assert_close(basis.truncate(padded.to_coefficients(on_padded)), c, rtol=0, atol=1e-14)
     with pytest.raises(ValueError, match="even"):
         FourierBasis(7)
     with pytest.raises(ValueError, match="low < high"):

@@ -129,9 +129,9 @@ class ReactionDiffusion:
         u_xx = space.derivative(c, order=2, dim=-1)
         padded_time = ChebyshevBasis(2 * nt - 1, 0.0, self.t_max)
         padded_space = FourierBasis(3 * nx // 2, 0.0, self.length)
-        values = padded_time.to_values(padded_space.to_values(c, dim=-1), dim=-2)
+        values = time.to_values(space.to_values(c, dim=-1, n=padded_space.n), dim=-2, n=padded_time.n)
         square = padded_space.to_coefficients(padded_time.to_coefficients(values.square(), dim=-2), dim=-1)
-        residual = u_t - self.nu * u_xx - self.rho * (c - square[..., :nt, :space.modes])
+        residual = u_t - self.nu * u_xx - self.rho * (c - space.truncate(time.truncate(square, dim=-2), dim=-1))
         weights = space.norm_weights(u.dtype).to(u.device)
         return (residual.abs().square() * weights).sum((-2, -1)).mean()
 
