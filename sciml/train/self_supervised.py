@@ -74,9 +74,11 @@ def train_self_supervised(model, problem, config: SelfSupervisedConfig, progress
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     history = SelfSupervisedHistory()
-    start = time.perf_counter()
-    targets = problem.reference(inputs, config.grid, config.spectral) if config.data else None
-    history.data_seconds = time.perf_counter() - start
+    targets = None
+    if config.data:
+        start = time.perf_counter()
+        targets = problem.reference(inputs, config.grid, config.spectral)
+        history.data_seconds = time.perf_counter() - start
     start = time.perf_counter()
     description = "solver data" if config.data else "NSM" if config.spectral else "grid residual"
     bar = tqdm(range(config.steps), disable=not progress, desc=description)
