@@ -7,7 +7,7 @@
                 [--config TOML] [--set key=value ...]         (under torchrun: data-parallel)
     sciml train plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P] [--set train.key=value ...]
     sciml train pinn|lpinn --problem NAME [--beta B] [--nu V] [--rho R] --out DIR [--set model|train.key=value ...]
-    sciml train nsm --problem reaction-diffusion|poisson|poisson-2d [--nu V] --out DIR [--set ...]
+    sciml train nsm --problem reaction-diffusion|burgers|nlse|poisson|poisson-2d [--nu V] --out DIR [--set ...]
     sciml compare RUN [--data TEST.h5] [--out DIR]
     sciml evaluate RUN --data ODE_TEST.h5 [--sample i] [--out DIR]
     sciml demo [--out DIR]
@@ -156,23 +156,27 @@ def _train_nsm(args: argparse.Namespace) -> int:
     from .evaluate.nsm_report import compare_self_supervised
     from .models import NSM, save
     from .train.self_supervised import SelfSupervisedConfig, train_self_supervised
-    from .train.spectral_residual import Poisson, ReactionDiffusion
+    from .train.spectral_residual import NLSE, Burgers, Poisson, ReactionDiffusion
 
-    problems = {"reaction-diffusion": lambda: ReactionDiffusion(nu=0.01 if args.nu is None else args.nu,
-                                                                rho=5.0 if args.rho is None else args.rho),
-                "poisson": lambda: Poisson(1), "poisson-2d": lambda: Poisson(2)}
+    problems = {"reaction-diffusion": (ReactionDiffusion, {}), "burgers": (Burgers, {}), "nlse": (NLSE, {}),
+                "poisson": (Poisson, {"dimensions": 1}), "poisson-2d": (Poisson, {"dimensions": 2})}
     if args.problem not in problems:
         raise ValueError(f"unknown problem {args.problem!r} for nsm; allowed: {', '.join(problems)}")
-    problem = problems[args.problem]()
+    kind, fields = problems[args.problem]
+    options = {name: value for name, value in (("nu", args.nu), ("rho", args.rho)) if value is not None}
+    inapplicable = sorted(set(options) - {field.name for field in dataclasses.fields(kind)})
+    if inapplicable:
+        raise ValueError(f"--{', --'.join(inapplicable)} does not apply to nsm problem {args.problem!r}")
+    problem = kind(**fields, **options)
     allowed = {"model": tuple(name for name in inspect.signature(NSM).parameters
                               if name not in ("in_channels", "out_channels", "kinds")),
                "train": tuple(field.name for field in dataclasses.fields(SelfSupervisedConfig)
                               if field.name != "spectral")}
     settings = _settings(args.set, allowed)
-    grid = {"reaction-diffusion": (33, 64), "poisson": (64,), "poisson-2d": (64, 64)}[args.problem]
+    grid = tuple(33 if kind == "chebyshev" else 64 for kind in problem.kinds)
     config = SelfSupervisedConfig(**{"grid": grid, **settings["train"]})
     modes = (12, 16) if len(config.grid) == 2 else (16,)
-    model = NSM(kinds=problem.kinds, **{"modes": modes, **settings["model"]})
+    model = NSM(problem.channels, problem.channels, kinds=problem.kinds, **{"modes": modes, **settings["model"]})
     history = train_self_supervised(model, problem, config, progress=not args.quiet)
     path = save(model, f"{args.out}/last.pt", residual_problem=problem.spec(), train=dataclasses.asdict(config),
                 history=dataclasses.asdict(history))
@@ -314,11 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", type=int, default=50, help="shallow PLRNN: hidden units (default 50)")
     train.add_argument("--sample", type=int, default=0, help="RNNs: the trajectory (sample) to train on")
     train.add_argument("--problem", default="convection", help="PINN/LPINN: convection (default), "
-                       "convection-diffusion, burgers, reaction-diffusion; NSM: reaction-diffusion, poisson, "
-                       "poisson-2d")
+                       "convection-diffusion, burgers, reaction-diffusion; NSM: reaction-diffusion, burgers, "
+                       "nlse, poisson, poisson-2d")
     train.add_argument("--beta", type=float, help="PINN/LPINN: convection speed (default 30)")
-    train.add_argument("--nu", type=float, help="PINN/LPINN/NSM: viscosity or diffusivity (problem's default)")
-    train.add_argument("--rho", type=float, help="PINN/LPINN/NSM: reaction rate (default 5)")
+    train.add_argument("--nu", type=float, help="PINN/LPINN/NSM (reaction-diffusion, burgers): viscosity or "
+                       "diffusivity (problem's default)")
+    train.add_argument("--rho", type=float, help="PINN/LPINN/NSM (reaction-diffusion): reaction rate (default 5)")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(handler=_train)
 

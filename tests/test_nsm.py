@@ -1,16 +1,20 @@
-"""Neural spectral methods: exact bases, spectral residuals of exact solutions at round-off, the NSM
-layer, self-supervised training of NSM and of FNO on a grid residual, CLI."""
+"""Neural spectral methods: exact bases, spectral residuals of exact solutions at round-off, second-order
+grid residuals, the NSM layer, self-supervised training of NSM and of FNO on a grid residual, FNO on
+solver data, CLI."""
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from sciml.cli import main
-from sciml.models import FNO, NSM
+from sciml.models import FNO, NSM, load
 from sciml.models.nsm import NSMConv
 from sciml.train.self_supervised import SelfSupervisedConfig, evaluate, train_self_supervised
-from sciml.train.spectral_residual import Poisson, ReactionDiffusion, make_residual_problem
+from sciml.train.spectral_residual import NLSE, Burgers, Poisson, ReactionDiffusion, make_residual_problem
+from solvers import pdes
+from solvers.spectral import PeriodicGrid
 from solvers.spectral.bases import ChebyshevBasis, FourierBasis
 
 
@@ -47,6 +51,12 @@ def test_fourier_basis_is_exact_on_trigonometric_polynomials():
     fine = FourierBasis(64, 1.0, 3.0)
     torch.testing.assert_close(basis.to_values(c, n=64), 1.5 + torch.sin(3 * 2 * math.pi * (fine.nodes() - 1) / 3)
                                - 0.5 * torch.cos(7 * 2 * math.pi * (fine.nodes() - 1) / 3), rtol=0, atol=1e-13)
+    nyquist = torch.cos(16 * phase)  # on 32 points the Nyquist term: (-1)^j, read as cos(16 phase)
+    c = basis.to_coefficients(nyquist)
+    padded = FourierBasis(48, 1.0, 3.0)
+    on_padded = basis.to_values(c, n=48)
+    torch.testing.assert_close(on_padded, torch.cos(16 * 2 * math.pi * (padded.nodes() - 1) / 3), rtol=0, atol=1e-13)
+    torch.testing.assert_close(basis.truncate(padded.to_coefficients(on_padded)), c, rtol=0, atol=1e-14)
     with pytest.raises(ValueError, match="even"):
         FourierBasis(7)
     with pytest.raises(ValueError, match="low < high"):
@@ -73,6 +83,54 @@ def test_spectral_residuals_of_exact_solutions_are_round_off():
     coarse = u[::8, ::8]
     assert float(poisson.loss(coarse[None], f, True)) < 1e-20
     torch.testing.assert_close(poisson.reference(f, (32, 32), True)[0], coarse, rtol=0, atol=1e-12)
+
+
+def test_burgers_spectral_residual_of_the_solver_solution_is_round_off():
+    burgers = Burgers()
+    u0 = burgers.inputs(2, 0)
+    t = torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)
+    exact = torch.stack([pdes.burgers_cole_hopf(u0, PeriodicGrid(burgers.length, 256), float(s), 0.1) for s in t], 1)
+    torch.testing.assert_close(burgers.solve(u0, t, 256), exact, rtol=0, atol=1e-11)  # the reference's solver
+    u = burgers.reference(u0, (33, 128), True)
+    assert float(burgers.loss(u, u0, True)) < 1e-16
+    assert float(burgers.loss(u[..., ::2], u0, True)) < 1e-8  # the default grid, 33 x 64
+    x = FourierBasis(128, 0.0, burgers.length).nodes()
+    assert float(burgers.loss(u + 1e-3 * torch.sin(3 * x), u0, True)) > 1e-8  # not trivially zero
+
+
+def _plane_wave(x: torch.Tensor, t: torch.Tensor, a: float = 0.8, k: int = 3) -> torch.Tensor:
+    """``a exp(i (k x - w t))``, ``w = k^2 / 2 - a^2``: an exact NLSE solution, ``(T, n)``."""
+    return a * torch.exp(1j * (k * x[None] - (k**2 / 2 - a**2) * t[:, None]))
+
+
+def test_nlse_spectral_residuals_of_exact_solutions_are_round_off():
+    problem = NLSE()
+    t, x = problem.times(33, True), FourierBasis(64, 0.0, problem.length).nodes()
+    u = _plane_wave(x, t)[None]
+    assert float(problem.loss(u, None, True)) < 1e-20
+    assert float(problem.loss(1.01 * u, None, True)) > 1e-5  # the frequency of a = 0.8 for a = 0.808
+    u0 = _plane_wave(FourierBasis(256, 0.0, problem.length).nodes(), t[-1:])
+    torch.testing.assert_close(problem.reference(u0, (33, 64), True), u, rtol=0, atol=1e-9)
+    u0 = problem.inputs(2, 0)
+    assert float(problem.loss(problem.reference(u0, (65, 64), True), u0, True)) < 1e-9
+    with pytest.raises(ValueError, match="channels|shape"):
+        problem.solution(u0, torch.zeros(2, 1, 9, 16), True)
+
+
+def test_grid_residuals_converge_at_second_order():
+    burgers, nlse = Burgers(), NLSE()
+    u0 = burgers.inputs(1, 0)
+    fine = PeriodicGrid(burgers.length, burgers.fine)
+    sizes, losses = (32, 64, 128), {"burgers": [], "nlse": []}
+    for n in sizes:  # n + 1 times, n points
+        t = torch.linspace(0, 1, n + 1, dtype=torch.float64)
+        exact = torch.stack([pdes.burgers_cole_hopf(u0, fine, float(s), burgers.nu) for s in t], 1)
+        losses["burgers"].append(float(burgers.loss(exact[..., ::burgers.fine // n], u0, False)))
+        t, x = nlse.times(n + 1, False), FourierBasis(n, 0.0, nlse.length).nodes()
+        losses["nlse"].append(float(nlse.loss(_plane_wave(x, t)[None], None, False)))
+    for name, values in losses.items():  # mean squared residual ~ h^4
+        slope = np.polyfit(np.log(sizes), np.log(values), 1)[0]
+        assert abs(slope + 4) < 0.3, (name, slope, values)
 
 
 @pytest.mark.parametrize("kinds, grid", [(("chebyshev", "fourier"), (9, 16)), (("fourier", "fourier"), (8, 16)),
@@ -121,6 +179,18 @@ def test_fno_trains_on_the_grid_residual():
     assert make_residual_problem(problem.spec()) == problem
 
 
+@pytest.mark.parametrize("problem", [Burgers(), NLSE()], ids=["burgers", "nlse"])
+def test_fno_trains_on_solver_data(problem):
+    torch.manual_seed(0)
+    model = FNO(problem.channels, problem.channels, modes=(4, 6), width=8, layers=2, padding=0.25)
+    config = SelfSupervisedConfig(grid=(16, 32), spectral=False, data=True, samples=50, batch_size=8, steps=100,
+                                  learning_rate=1e-2)
+    history = train_self_supervised(model, problem, config, progress=False)
+    assert history.data_seconds > 0 and history.loss[0] > 0.5 and np.mean(history.loss[-10:]) < 0.5 * history.loss[0]
+    assert evaluate(model, problem, config, count=8) < 0.4  # held out: the same relative L2 as the loss
+    assert make_residual_problem(problem.spec()) == problem
+
+
 def test_cli_trains_and_compares_an_nsm(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "nsm", "--problem", "reaction-diffusion", "--nu", "0.05", "--out", str(run), "--quiet",
@@ -131,4 +201,20 @@ def test_cli_trains_and_compares_an_nsm(tmp_path, capsys):
     assert float(capsys.readouterr().out.split("relative L2 (mean): ")[1].split()[0]) < 1.0
     assert (tmp_path / "report" / "solution.png").is_file()
     assert main(["train", "nsm", "--problem", "heat", "--out", str(run)]) == 2
-    assert "allowed: reaction-diffusion, poisson" in capsys.readouterr().err
+    assert "allowed: reaction-diffusion, burgers, nlse, poisson" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("problem, options", [("burgers", ["--nu", "0.2"]), ("nlse", [])])
+def test_cli_trains_and_compares_burgers_and_nlse(tmp_path, capsys, problem, options):
+    run = tmp_path / "run"
+    assert main(["train", "nsm", "--problem", problem, *options, "--out", str(run), "--quiet",
+                 "--set", "model.width=8", "--set", "model.layers=2", "--set", "model.modes=[4, 6]",
+                 "--set", "train.grid=[9, 16]", "--set", "train.steps=30", "--set", "train.samples=16"]) == 0
+    assert "relative L2 against the solver" in capsys.readouterr().out
+    model, extra = load(run / "last.pt")
+    assert extra["residual_problem"]["problem"] == problem and model.config["out_channels"] == (problem == "nlse") + 1
+    assert main(["compare", str(run), "--out", str(tmp_path / "report")]) == 0
+    assert float(capsys.readouterr().out.split("relative L2 (mean): ")[1].split()[0]) < 1.0
+    assert (tmp_path / "report" / "solution.png").is_file()
+    assert main(["train", "nsm", "--problem", problem, "--rho", "1", "--out", str(run)]) == 2
+    assert f"--rho does not apply to nsm problem '{problem}'" in capsys.readouterr().err

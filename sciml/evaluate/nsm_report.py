@@ -1,8 +1,9 @@
-"""A self-supervised operator run (NSM or FNO on a residual) against the numerical solution.
+"""A self-supervised operator run (NSM or FNO on a residual, or on solver data) against the numerical solution.
 
 For a run folder (``last.pt`` with its problem and training settings) the report gives the mean
 relative L2 error on held-out inputs against the reference (our solver), the model's inference time
-for them, and a figure of one held-out solution: reference, learned and error.
+for them, and a figure of one held-out solution: reference, learned and error (moduli for complex
+fields; the errors are those of the complex field).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..models import checkpoint  # noqa: E402
-from ..train.self_supervised import SelfSupervisedConfig, predict  # noqa: E402
+from ..train.self_supervised import SelfSupervisedConfig, predict, relative_errors  # noqa: E402
 from ..train.spectral_residual import make_residual_problem  # noqa: E402
 
 
@@ -27,17 +28,19 @@ def compare_self_supervised(run: str | Path, out: str | Path, count: int = 32) -
     inputs = problem.inputs(count, 12345)
     reference = problem.reference(inputs, config.grid, config.spectral)
     start = time.perf_counter()
-    prediction = predict(model, problem, inputs, config).double()
+    prediction = predict(model, problem, inputs, config).to(reference.dtype)
     seconds = time.perf_counter() - start
-    dims = tuple(range(1, reference.ndim))
-    errors = (prediction - reference).square().sum(dims).sqrt() / reference.square().sum(dims).sqrt()
+    errors = relative_errors(prediction, reference)
     metrics = {"relative L2 (mean)": float(errors.mean()), "relative L2 (worst)": float(errors.max()),
                f"inference seconds ({count} inputs)": seconds, "training seconds": extra["history"]["seconds"]}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     figure, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    for axis, (title, field) in zip(axes, (("reference (solver)", reference[0]), ("learned", prediction[0]),
-                                           ("learned - reference", prediction[0] - reference[0]))):
+    fields = (("reference (solver)", reference[0]), ("learned", prediction[0]),
+              ("learned - reference", prediction[0] - reference[0]))
+    if reference.is_complex():  # moduli, and the modulus of the complex error
+        fields = tuple((f"|{title}|", field.abs()) for title, field in fields)
+    for axis, (title, field) in zip(axes, fields):
         if field.ndim == 1:
             axis.plot(field.numpy())
         else:
@@ -48,9 +51,9 @@ def compare_self_supervised(run: str | Path, out: str | Path, count: int = 32) -
     figure.tight_layout()
     figure.savefig(out / "solution.png", dpi=120)
     plt.close(figure)
-    residual = "spectral" if config.spectral else "grid"
-    lines = [f"# {type(model).__name__} on {extra['residual_problem']['problem']} ({residual} "
-             f"residual, grid {config.grid})", "", "| metric | value |", "|---|---|"]
+    training = "solver data" if config.data else "spectral residual" if config.spectral else "grid residual"
+    lines = [f"# {type(model).__name__} on {extra['residual_problem']['problem']} ({training}, grid {config.grid})",
+             "", "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in metrics.items()]
     lines += ["", "![solution](solution.png)"]
     (out / "report.md").write_text("\n".join(lines) + "\n")

@@ -1,12 +1,15 @@
 """Training operators on PDE residuals alone (no solution data): the Neural Spectral Method's spectral
-loss, or a grid (finite-difference) residual for the FNO baseline of Du et al. (ICLR 2024).
+loss, or a grid (finite-difference) residual for the FNO baseline of Du et al. (ICLR 2024); or, with
+``data``, on the solver's solutions (the supervised baseline).
 
 Each step draws a batch of ``batch_size`` of the ``samples`` training inputs (fixed, from ``seed``),
 builds the model input on ``grid``, composes the solution with its conditions built in and takes
-an Adam step on the problem's loss; the learning rate decays by cosine over ``steps`` or over
-``time_limit`` seconds, whichever ends first (so runs on equal time are annealed alike); ``evaluate``
-gives the relative L2 error
-against the problem's reference on held-out inputs.
+an Adam step on the problem's loss, or with ``data`` on the mean relative L2 error against the
+problem's reference solutions for the training inputs (computed once before training, on ``grid``;
+their cost is ``History.data_seconds``, outside the time limit). The learning rate decays by cosine
+over ``steps`` or over ``time_limit`` seconds, whichever ends first (so runs on equal time are
+annealed alike); ``evaluate`` gives the relative L2 error against the problem's reference on held-out
+inputs.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tqdm import tqdm
 class SelfSupervisedConfig:
     grid: tuple[int, ...] = (32, 64)
     spectral: bool = True
+    data: bool = False
     samples: int = 1000
     batch_size: int = 32
     learning_rate: float = 1e-3
@@ -43,6 +47,17 @@ class SelfSupervisedConfig:
 class SelfSupervisedHistory:
     loss: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    data_seconds: float = 0.0
+
+
+def relative_errors(prediction: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """``||prediction - reference|| / ||reference||`` per sample (L2 over the grid, ``|.|`` for complex
+    fields), ``(B, *grid) -> (B,)``; ``prediction`` is cast to ``reference``'s dtype."""
+    if prediction.shape != reference.shape:
+        raise ValueError(f"prediction {tuple(prediction.shape)} and reference {tuple(reference.shape)} differ")
+    dims = tuple(range(1, reference.ndim))
+    difference = (prediction.to(reference.dtype) - reference).abs().square().sum(dims).sqrt()
+    return difference / reference.abs().square().sum(dims).sqrt()
 
 
 def predict(model, problem, inputs: torch.Tensor, config: SelfSupervisedConfig) -> torch.Tensor:
@@ -59,12 +74,22 @@ def train_self_supervised(model, problem, config: SelfSupervisedConfig, progress
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     history = SelfSupervisedHistory()
+    targets = None
+    if config.data:
+        start = time.perf_counter()
+        targets = problem.reference(inputs, config.grid, config.spectral)
+        history.data_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    bar = tqdm(range(config.steps), disable=not progress, desc="NSM" if config.spectral else "grid residual")
+    description = "solver data" if config.data else "NSM" if config.spectral else "grid residual"
+    bar = tqdm(range(config.steps), disable=not progress, desc=description)
     for step in bar:
-        batch = inputs[torch.randint(0, config.samples, (config.batch_size,), generator=generator)]
-        w = model(problem.model_input(batch, config.grid).to(dtype))
-        loss = problem.loss(problem.solution(batch, w, config.spectral), batch, config.spectral)
+        index = torch.randint(0, config.samples, (config.batch_size,), generator=generator)
+        batch = inputs[index]
+        u = problem.solution(batch, model(problem.model_input(batch, config.grid).to(dtype)), config.spectral)
+        if config.data:
+            loss = relative_errors(u, targets[index].to(u.dtype)).mean()
+        else:
+            loss = problem.loss(u, batch, config.spectral)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -84,6 +109,4 @@ def evaluate(model, problem, config: SelfSupervisedConfig, count: int = 64, seed
     """Mean relative L2 error against the reference on ``count`` held-out inputs."""
     inputs = problem.inputs(count, seed)
     reference = problem.reference(inputs, config.grid, config.spectral)
-    prediction = predict(model, problem, inputs, config).double()
-    dims = tuple(range(1, reference.ndim))
-    return float(((prediction - reference).square().sum(dims).sqrt() / reference.square().sum(dims).sqrt()).mean())
+    return float(relative_errors(predict(model, problem, inputs, config), reference).mean())

@@ -2,6 +2,8 @@
 
 Each basis maps values at its ``n`` collocation points to ``modes`` coefficients and back, exactly for
 its own polynomials (to round-off in float64), along any ``dim``; derivatives act on coefficients.
+``to_values(c, n=...)`` evaluates a series on a larger basis's points, ``truncate`` projects a larger
+basis's series back (together: products evaluated exactly on padded grids).
 Tensor-product bases (2D, space-time) apply one basis per axis.
 
 - :class:`FourierBasis`: ``n`` equispaced points on ``[low, low + L)``; coefficients are the real-FFT
@@ -53,17 +55,30 @@ class FourierBasis:
         return torch.fft.rfft(u, dim=dim, norm="forward")
 
     def to_values(self, c: torch.Tensor, dim: int = -1, n: int | None = None) -> torch.Tensor:
-        """Values at the ``n`` (default ``self.n``) equispaced points; a larger ``n`` zero-pads."""
-        return torch.fft.irfft(c, n=n or self.n, dim=dim, norm="forward")
+        """Values at the ``n`` (default ``self.n``) equispaced points of ``c`` (``self.modes`` along ``dim``);
+        a larger ``n`` zero-pads, evaluating the Nyquist term as ``c cos(k x)``, as on ``self``'s points."""
+        n = n or self.n
+        if c.shape[dim] != self.modes:
+            raise ValueError(f"expected {self.modes} coefficients along dim {dim}, got {c.shape[dim]}")
+        if n > self.n:
+            halves = torch.ones(self.modes, dtype=c.real.dtype, device=c.device)
+            halves[-1] = 0.5
+            c = c * _along(halves, dim, c.ndim)
+        return torch.fft.irfft(c, n=n, dim=dim, norm="forward")
+
+    def truncate(self, c: torch.Tensor, dim: int = -1) -> torch.Tensor:
+        """This basis's coefficients of the L2 projection of a series given by the coefficients ``c`` of a
+        larger basis on the same interval: the lowest modes, the Nyquist term as the ``cos`` part (``2 Re``)."""
+        c = c.narrow(dim, 0, self.modes)
+        nyquist = c.narrow(dim, self.modes - 1, 1)
+        return torch.cat([c.narrow(dim, 0, self.modes - 1), 2 * nyquist.real.to(c.dtype)], dim=dim)
 
     def derivative(self, c: torch.Tensor, order: int = 1, dim: int = -1) -> torch.Tensor:
         """Coefficients of ``d^order u / dx^order`` (odd orders drop the Nyquist term)."""
         symbol = (1j * self.wavenumbers(c.real.dtype).to(c.device)) ** order
         if order % 2:
             symbol[-1] = 0
-        shape = [1] * c.ndim
-        shape[dim] = -1
-        return c * symbol.reshape(shape)
+        return c * _along(symbol, dim, c.ndim)
 
     def norm_weights(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
         """``w`` with ``mean_x |u|^2 = sum_m w_m |c_m|^2`` (Parseval for real ``u``): 1 for ``m = 0`` and
@@ -71,6 +86,13 @@ class FourierBasis:
         weights = torch.full((self.modes,), 2.0, dtype=dtype)
         weights[0] = weights[-1] = 1.0
         return weights
+
+
+def _along(v: torch.Tensor, dim: int, ndim: int) -> torch.Tensor:
+    """``v (n,)`` shaped to broadcast along ``dim`` of an ``ndim``-dimensional tensor."""
+    shape = [1] * ndim
+    shape[dim] = -1
+    return v.reshape(shape)
 
 
 def _even_extension_fft(v: torch.Tensor, dim: int) -> torch.Tensor:
@@ -104,9 +126,7 @@ class ChebyshevBasis:
         c = _even_extension_fft(u, dim) / (self.n - 1)
         ends = torch.ones(self.n, dtype=c.dtype, device=c.device)
         ends[0] = ends[-1] = 0.5
-        shape = [1] * c.ndim
-        shape[dim] = -1
-        return c * ends.reshape(shape)
+        return c * _along(ends, dim, c.ndim)
 
     def to_values(self, c: torch.Tensor, dim: int = -1, n: int | None = None) -> torch.Tensor:
         """Values at the ``n`` (default ``self.n``) Lobatto points; a larger ``n`` zero-pads the series."""
@@ -119,6 +139,10 @@ class ChebyshevBasis:
         halves = torch.full((n,), 0.5, dtype=c.dtype, device=c.device)
         halves[0] = halves[-1] = 1.0
         return _even_extension_fft(padded * halves, -1).movedim(-1, dim)
+
+    def truncate(self, c: torch.Tensor, dim: int = -1) -> torch.Tensor:
+        """This basis's coefficients of the projection (Chebyshev-weighted L2) of a longer series ``c``."""
+        return c.narrow(dim, 0, self.n)
 
     def derivative(self, c: torch.Tensor, order: int = 1, dim: int = -1) -> torch.Tensor:
         """Coefficients of ``d^order u / dx^order`` (``c.shape[dim]`` coefficients along ``dim``)."""
