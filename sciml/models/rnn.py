@@ -131,7 +131,7 @@ class _PiecewiseLinearRNN(nn.Module):
 
     def compile_segments(self) -> None:
         """Compile the forcing segment with ``torch.compile`` (one graph per segment length; about a minute
-        once on a CPU, then about 4x faster training steps there: benchmarks/RESULTS.md)."""
+        once on a CPU, then 2-5x faster training steps there: benchmarks/RESULTS.md)."""
         self._compiled_segment = torch.compile(self._segment, dynamic=False)
 
     def _force(self, z: torch.Tensor, x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
