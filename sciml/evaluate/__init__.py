@@ -1,7 +1,14 @@
 """Evaluation: learned-versus-numerical comparison, figures and reports; dynamical-systems reconstruction metrics."""
 
 from .compare import compare, relative_l2, rollout
-from .dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
+from .dsr import (
+    hellinger_spectrum,
+    max_lyapunov_flow,
+    max_lyapunov_map,
+    state_space_divergence,
+    state_space_divergence_gmm,
+)
+from .symbolic import SymbolicGraph, symbolic_graph
 
-__all__ = ["compare", "rollout", "relative_l2", "state_space_divergence", "hellinger_spectrum", "max_lyapunov_map",
-           "max_lyapunov_flow"]
+__all__ = ["compare", "rollout", "relative_l2", "state_space_divergence", "state_space_divergence_gmm",
+           "hellinger_spectrum", "max_lyapunov_map", "max_lyapunov_flow", "SymbolicGraph", "symbolic_graph"]
