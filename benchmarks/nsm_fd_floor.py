@@ -7,7 +7,8 @@ minimising the problem's finite-difference loss with L-BFGS, then compared with 
 relative L2). An FNO trained on that loss cannot beat this number; an error far above it is the
 optimiser's, not the discretisation's.
 
-Run: ``PYTHONPATH=. python benchmarks/nsm_fd_floor.py`` (a few minutes on one core). Written 2026-11-23.
+Run: ``PYTHONPATH=. python benchmarks/nsm_fd_floor.py`` (reaction-diffusion and Burgers: about 10 minutes on a
+shared core; the NLSE on 128 x 128 takes much longer). Written 2026-11-23.
 """
 
 from __future__ import annotations
