@@ -109,7 +109,8 @@ class _PiecewiseLinearRNN(nn.Module):
             raise ValueError(f"interval must be >= 1, got {interval}")
         segment = getattr(self, "_compiled_segment", self._segment)
         z = self.initial_state(x[:, 0])
-        strength, unforced = torch.tensor(float(alpha), dtype=x.dtype), torch.zeros((), dtype=x.dtype)
+        strength = torch.tensor(float(alpha), dtype=x.dtype, device=x.device)
+        unforced = torch.zeros((), dtype=x.dtype, device=x.device)
         predicted, states = [], [z[:, None]]
         for start in range(1, x.shape[1], interval):
             window = x[:, start : start + interval]
