@@ -15,7 +15,7 @@ from sciml.evaluate.dsr import (
     state_space_divergence,
     state_space_divergence_gmm,
 )
-from sciml.evaluate.symbolic import symbolic_graph
+from sciml.evaluate.symbolic import symbol, symbolic_graph
 from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN
 from sciml.train.teacher_forcing import TeacherForcingConfig, jacobian_norm_bound, train_teacher_forcing
 from solvers.integrators import solve
@@ -163,7 +163,7 @@ def test_symbolic_transition_graph():
     graph = symbolic_graph(model.region(orbit))
     assert len(graph.symbols) == model.subregions(orbit).unique().numel() > 1
     visits = graph.counts.sum(1)  # every visit but the very last leaves by one transition
-    visits[graph.symbols.index("".join(str(int(bit)) for bit in model.region(orbit[-1])))] += 1
+    visits[graph.symbols.index(symbol(model.region(orbit[-1])))] += 1
     assert torch.allclose(visits, graph.occupancy * orbit.shape[0])
     with pytest.raises(ValueError, match="time >= 2"):
         symbolic_graph(patterns[:1])

@@ -33,7 +33,7 @@ from .dsr import (  # noqa: E402
     state_space_divergence,
     state_space_divergence_gmm,
 )
-from .symbolic import SymbolicGraph, draw_symbolic_graph, symbolic_graph  # noqa: E402
+from .symbolic import SymbolicGraph, draw_symbolic_graph, symbol, symbolic_graph  # noqa: E402
 
 
 def prediction_error(model, trajectory: torch.Tensor, steps: int = 20, starts: int = 1000) -> float:
@@ -103,10 +103,10 @@ def _fixed_point_table(model, graph: SymbolicGraph, largest: int = 12) -> list[s
              "|---|---|---|---|---|"]
     visited = set(graph.symbols)
     for z, eigenvalues in model.fixed_points():
-        symbol = "".join(str(int(bit)) for bit in model.region(z))
+        region = symbol(model.region(z))
         radius = float(eigenvalues.abs().max())
         coordinates = ", ".join(f"{float(value):.3f}" for value in model.observe(z))
-        lines.append(f"| {coordinates} | {symbol} | {'yes' if symbol in visited else 'no'} | {radius:.4f} | "
+        lines.append(f"| {coordinates} | {region} | {'yes' if region in visited else 'no'} | {radius:.4f} | "
                      f"{'yes' if radius < 1 else 'no'} |")
     return lines
 

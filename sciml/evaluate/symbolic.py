@@ -12,6 +12,11 @@ from dataclasses import dataclass
 import torch
 
 
+def symbol(pattern: torch.Tensor) -> str:
+    """A subregion's 0/1 switch pattern ``(K,)`` as a string of bits, unit 0 first."""
+    return "".join(str(int(bit)) for bit in pattern)
+
+
 @dataclass(frozen=True)
 class SymbolicGraph:
     """``patterns (S, K)``: the 0/1 switch patterns of the ``S`` visited subregions, most occupied first;
@@ -24,8 +29,8 @@ class SymbolicGraph:
 
     @property
     def symbols(self) -> list[str]:
-        """Each pattern as a string of switch bits, unit 0 first."""
-        return ["".join(str(int(bit)) for bit in row) for row in self.patterns]
+        """Each pattern as its :func:`symbol`."""
+        return [symbol(row) for row in self.patterns]
 
     @property
     def transitions(self) -> torch.Tensor:
