@@ -19,10 +19,12 @@ import torch
 
 from .integrators import SemilinearTerm, SolverStats
 from .integrators import solve as _integrate
-from .spectral import PeriodicGrid, ZeroPadding, backend
+from .integrators.split_step import NAMES as _SPLIT_NAMES
+from .spectral import PeriodicGrid, ZeroPadding, backend, fft
 from .spectral.dealias import ExponentialFilter, NoDealiasing, dealiasing as _dealiasing
 
 Grid = PeriodicGrid
+_SPLITTING = frozenset(_SPLIT_NAMES.values())
 
 # ---------------------------------------------------------------------------- initial conditions
 
@@ -145,46 +147,75 @@ SEED_CASES = {
 # --------------------------------------------------------------------------------- the equation
 
 
+def _padded_cubic(device_backends: dict[str, str]):
+    """``c -> F[|u|^2 u]``, ``u = F^-1[c]``, for spectra on a padded grid: two FFTs and a pointwise
+    product through buffers kept per batch shape (the FFTs' results are new tensors)."""
+    buffers: dict[tuple, tuple[torch.Tensor, ...]] = {}
+
+    def cubic(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        if c.device.type not in device_backends:
+            device_backends[c.device.type] = backend.choose(c.device)
+        if device_backends[c.device.type] == "triton":
+            from .spectral.kernels.cubic_term import cubic as fused
+
+            return fft.forward(fused(fft.inverse(c)))
+        key = (c.shape, c.dtype, c.device)
+        if key not in buffers:
+            u = torch.empty_like(c)
+            pairs = torch.view_as_real(u)
+            power = torch.empty(c.shape, dtype=c.real.dtype, device=c.device)
+            buffers[key] = (u, pairs, pairs[..., 0], pairs[..., 1], power, power.unsqueeze(-1))
+        u, pairs, real, imag, power, power_pairs = buffers[key]
+        fft.inverse(c, out=u)
+        torch.mul(real, real, out=power).addcmul_(imag, imag)
+        pairs.mul_(power_pairs)
+        return fft.forward(u)
+
+    return cubic
+
+
 def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
              dealiasing: str | ZeroPadding | ExponentialFilter | NoDealiasing = "pad") -> SemilinearTerm:
-    """The NLSE on ``grid`` as a :class:`SemilinearTerm` acting on Fourier coefficients ``(batch, n)``.
+    """The NLSE on ``grid`` as a :class:`SemilinearTerm` ``c_t = L c + D N(c)`` on Fourier coefficients.
 
     ``dealiasing``: ``"pad"`` (2x zero padding, alias-free for the cubic term), ``"filter"`` (the
     seed's exponential filter, applied to the nonlinear term only), ``"none"``, or a strategy object.
-    The nonlinear flow ``u -> u exp(i s |u|^2 tau)`` (for split-step methods) is not dealiased.
-    With zero padding, where :mod:`solvers.spectral.backend` picks Triton (CUDA), the work around the
-    FFTs of the cubic term runs in fused Triton kernels (``solvers.spectral.kernels.cubic_term``).
+    With zero padding the state is the spectrum on the padded grid, ``(batch, padded)`` with the modes
+    beyond ``n`` zero (:meth:`ZeroPadding.pad`): ``N`` is two FFTs around ``|u|^2 u`` and the truncation
+    is part of ``D = i s 1[|m| < n/2]`` (``size = n`` for error norms). Otherwise the state is ``(batch, n)``.
+    The nonlinear flow ``c -> F[u exp(i s |u|^2 tau)]`` (split-step methods) is taken on the state's own
+    grid, without dealiasing: build the term with ``"none"`` for split-step methods.
+    Where :mod:`solvers.spectral.backend` picks Triton (CUDA), ``|u|^2 u`` is one fused kernel.
     """
     if not math.isfinite(nonlinearity):
         raise ValueError(f"nonlinearity must be finite, got {nonlinearity!r}")
     product = _dealiasing(dealiasing, grid.n) if isinstance(dealiasing, str) else dealiasing
     if product.n != grid.n:
         raise ValueError(f"dealiasing was built for n={product.n}, the grid has n={grid.n}")
-    linear = (-0.5j * grid.k**2).to(grid.complex_dtype)
     factor = 1j * nonlinearity
+    if isinstance(product, ZeroPadding):
+        k = PeriodicGrid(grid.L, product.padded, grid.dtype, grid.k.device).k
+        live = product.pad(torch.ones(grid.n, dtype=grid.complex_dtype, device=grid.k.device))
+        linear, nonlinear, factor, size = -0.5j * k.to(grid.complex_dtype) ** 2, _padded_cubic({}), factor * live, grid.n
+    else:
+        def nonlinear(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+            return product(c, lambda u: u * (u * u.conj()))
 
-    def cubic(u: torch.Tensor) -> torch.Tensor:
-        return u * (u * u.conj())
-
-    backends: dict[str, str] = {}  # device type -> "torch" or "triton", chosen on first use
-
-    def nonlinear(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        if c.device.type not in backends:
-            backends[c.device.type] = backend.choose(c.device) if isinstance(product, ZeroPadding) else "torch"
-        if backends[c.device.type] == "triton":
-            from .spectral.kernels.cubic_term import dealiased_cubic_term
-
-            return dealiased_cubic_term(c, product.padded, factor)
-        return factor * product(c, cubic)
+        linear, size = -0.5j * grid.k.to(grid.complex_dtype) ** 2, None
+    units: dict[tuple, torch.Tensor] = {}
 
     def nonlinear_flow(c: torch.Tensor, tau: float | torch.Tensor) -> torch.Tensor:
-        u = grid.to_values(c)
+        u = fft.inverse(c)
+        modulus = torch.linalg.vector_norm(torch.view_as_real(u), dim=-1)
         if torch.is_tensor(tau):
             tau = tau.reshape(tau.shape + (1,) * (u.ndim - 1))
-        theta = (nonlinearity * tau) * (u * u.conj()).real
-        return grid.to_coefficients(u * torch.complex(torch.cos(theta), torch.sin(theta)))
+        angle = modulus.mul_(modulus).mul_(nonlinearity * tau)
+        key = (angle.shape, angle.dtype, angle.device)
+        if key not in units:
+            units[key] = torch.ones_like(angle)
+        return fft.forward(u.mul_(torch.polar(units[key], angle)))
 
-    return SemilinearTerm(linear, nonlinear, nonlinear_flow)
+    return SemilinearTerm(linear, nonlinear, nonlinear_flow, factor=factor, size=size)
 
 
 @dataclass(frozen=True)
@@ -200,12 +231,13 @@ class NLSESolution:
 def solve(u0: torch.Tensor, grid: PeriodicGrid, t, method: str = "if_dop853", rtol: float = 1e-10,
           atol: float = 1e-12, dt: float | None = None, nonlinearity: float = 1.0,
           dealiasing: str | ZeroPadding | ExponentialFilter | NoDealiasing = "pad",
-          max_steps: int = 1_000_000) -> NLSESolution:
+          max_steps: int = 1_000_000, clip: bool = False) -> NLSESolution:
     """Solve the NLSE from ``u0`` (values, ``(n,)`` or ``(batch, n)``) at the times ``t``.
 
     ``method``: any name of :data:`solvers.integrators.METHODS`; the default, integrating-factor
     DOP853, treats the dispersion exactly and steps at the pace of the nonlinearity. Tolerances
     apply to the Fourier coefficients (forward normalisation); fixed-step methods need ``dt``.
+    Adaptive methods reach the output times by dense output (``clip=True``: by shortened steps).
     """
     if not isinstance(grid, PeriodicGrid):
         raise TypeError(f"grid must be a PeriodicGrid (nlse.Grid), got {type(grid).__name__}")
@@ -214,10 +246,15 @@ def solve(u0: torch.Tensor, grid: PeriodicGrid, t, method: str = "if_dop853", rt
         raise ValueError(f"u0 must have shape ({grid.n},) or (batch, {grid.n}), got {tuple(u0.shape)}")
     if not torch.isfinite(u0).all():
         raise ValueError("u0 must be finite")
-    term = equation(grid, nonlinearity, dealiasing)
+    splitting = method in _SPLITTING
+    term = equation(grid, nonlinearity, "none" if splitting else dealiasing)
     c0 = grid.to_coefficients(u0.to(device=grid.x.device, dtype=grid.complex_dtype))
-    solution = _integrate(term, c0, t, method=method, rtol=rtol, atol=atol, dt=dt, max_steps=max_steps)
-    return NLSESolution(solution.t, grid.to_values(solution.y), solution.stats, grid)
+    padded = term.linear.shape[-1]
+    padding = ZeroPadding(grid.n, padded / grid.n) if padded != grid.n else None
+    solution = _integrate(term, padding.pad(c0) if padding else c0, t, method=method, rtol=rtol, atol=atol,
+                          dt=dt, max_steps=max_steps, clip=clip)
+    c = padding.truncate(solution.y) if padding else solution.y
+    return NLSESolution(solution.t, grid.to_values(c), solution.stats, grid)
 
 
 # ------------------------------------------------------------------------------------ invariants
@@ -231,7 +268,7 @@ def invariants(u: torch.Tensor, grid: PeriodicGrid, nonlinearity: float = 1.0) -
     c = grid.to_coefficients(u.to(grid.complex_dtype))
     power = c.real.square() + c.imag.square()
     k = grid.k.to(power.device)
-    values = torch.fft.ifft(ZeroPadding(grid.n).pad(c), dim=-1, norm="forward")
+    values = fft.inverse(ZeroPadding(grid.n).pad(c))
     quartic = grid.L * (values.real.square() + values.imag.square()).square().mean(-1)
     return {
         "mass": grid.L * power.sum(-1),

@@ -42,9 +42,10 @@ CASES = {
     "rk4": (logistic, HALVING), "dopri5": (logistic, HALVING), "dop853": (rotating_riccati, [1 / 8, 1 / 12, 1 / 16, 1 / 24]),
     "if_rk4": (logistic, HALVING), "if_dopri5": (logistic, HALVING), "if_dop853": (rotating_riccati, [1 / 8, 1 / 12, 1 / 16, 1 / 24]),
     "etdrk4": (logistic, HALVING), "strang": (logistic, HALVING), "split_step4": (logistic, HALVING),
+    "split_step6": (logistic, [1 / 4, 1 / 6, 1 / 8, 1 / 12]), "split_step8": (logistic, [1 / 2, 1 / 3, 1 / 4, 1 / 6]),
 }
 NOMINAL = {"rk4": 4, "dopri5": 5, "dop853": 8, "if_rk4": 4, "if_dopri5": 5, "if_dop853": 8,
-           "etdrk4": 4, "strang": 2, "split_step4": 4}
+           "etdrk4": 4, "strang": 2, "split_step4": 4, "split_step6": 6, "split_step8": 8}
 
 
 def fitted_order(steps, errors) -> float:
@@ -71,7 +72,8 @@ def test_convergence_order(method):
 
 
 @pytest.mark.parametrize("method, steps", [("if_rk4", [0.04, 0.02, 0.01]), ("etdrk4", [0.04, 0.02, 0.01]),
-                                           ("split_step4", [0.04, 0.02, 0.01]), ("strang", [0.04, 0.02, 0.01])])
+                                           ("split_step4", [0.04, 0.02, 0.01]), ("strang", [0.04, 0.02, 0.01]),
+                                           ("split_step6", [0.05, 0.025, 0.0125]), ("split_step8", [0.1, 0.05, 0.025])])
 def test_nlse_soliton_order(method, steps):
     """The same orders on the NLSE itself, against the exact soliton (n = 512 on L = 60: spatial error ~1e-14)."""
     grid = nlse.Grid(L=60.0, n=512)

@@ -37,5 +37,6 @@ def test_two_processes_match_one(tmp_path):
     torch.manual_seed(0)  # the CLI's seed: the initial weights
     initial = FNO(modes=6, width=8, layers=2).state_dict()
     for (name, p), q, p0 in zip(one.state_dict().items(), two.state_dict().values(), initial.values()):
-        assert torch.allclose(p, q, rtol=1e-4, atol=1e-6), name
+        # relative to the tensor's scale: Adam turns round-off in near-zero gradients into O(lr) element noise
+        assert (p - q).abs().max() <= 1e-4 * p.abs().max(), name
         assert (p - p0).abs().max() > 1e-3, f"{name} did not train"

@@ -1,8 +1,9 @@
-"""Per-sample step-size control: error norms, accept/reject and the next step size.
+"""Per-sample step-size control: accept/reject, the next step size and the first one.
 
-The controller never sees a tableau: a stepper hands it ``(y0, y1, errors)`` and the order of
-its error estimate. Every quantity is a ``(batch,)`` tensor, so each sample of a batch keeps
-its own step size and is accepted or rejected on its own, without host synchronisation.
+The controller never sees a tableau: a stepper hands it the error norm of a trial step, scaled by
+the controller's ``atol + rtol max(|y0|, |y1|)`` (the stepper forms estimate and norm in a few fused
+operations), and the order of its error estimate. Every quantity is a ``(batch,)`` tensor, so each
+sample keeps its own step size and is accepted or rejected on its own, without host synchronisation.
 """
 
 from __future__ import annotations
@@ -46,8 +47,7 @@ class StepSizeController:
     """Integral controller ``h_new = h * clip(safety * err^(-1/(q+1)), min_factor, max_factor)``.
 
     ``err`` is the RMS norm of the error scaled by ``atol + rtol * max(|y0|, |y1|)``; a step is
-    accepted when ``err <= 1``. With two error estimates ``(e5, e3)`` (DOP853) the norm is
-    Hairer's combination ``|e5|^2 / sqrt(|e5|^2 + 0.01 |e3|^2)``.
+    accepted when ``err <= 1`` (after a rejection the step does not grow).
     """
 
     rtol: float
@@ -65,39 +65,28 @@ class StepSizeController:
             raise ValueError(f"rtol must be > 0, got {self.rtol!r}")
         if not 0 < self.min_factor < 1 < self.max_factor:
             raise ValueError("step factors need 0 < min_factor < 1 < max_factor")
-
-    def error_norm(self, y0: torch.Tensor, y1: torch.Tensor, errors: tuple[torch.Tensor, ...] | StageErrors) -> torch.Tensor:
-        """``(batch,)`` scaled error norm; non-finite errors give ``inf``."""
-        if isinstance(errors, StageErrors):
-            from ..spectral.kernels.stages import error_sums
-
-            sums = error_sums(y0, y1, errors.stages, errors.weights, errors.h, errors.phase, self.atol, self.rtol)
-        else:
-            scale = self.atol + self.rtol * torch.maximum(_magnitude(y0), _magnitude(y1))
-            sums = [_sum_squares(e / scale) for e in errors]
-        size = y0[0].numel()
-        if len(sums) == 1:
-            err = torch.sqrt(sums[0] / size)
-        else:
-            e5, e3 = sums
-            denominator = torch.sqrt((e5 + 0.01 * e3) * size)
-            err = torch.where(denominator > 0, e5 / denominator, torch.zeros_like(e5))
-        return torch.nan_to_num(err, nan=math.inf, posinf=math.inf)
+        object.__setattr__(self, "_constants", {})  # per (dtype, device, order): the factors as tensors
 
     def adapt(self, h: torch.Tensor, err: torch.Tensor, error_order: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``(accept, h_next)``, both ``(batch,)``."""
+        """Return ``(accept, h_next)``, both ``(batch,)``; a NaN norm rejects with the smallest factor."""
+        key = (err.dtype, err.device, error_order)
+        if key not in self._constants:
+            make = lambda v: torch.tensor(v, dtype=err.dtype, device=err.device)  # noqa: E731
+            self._constants[key] = tuple(make(v) for v in (-1.0 / (error_order + 1), self.min_factor,
+                                                           self.max_factor, 1.0))
+        exponent, smallest, largest, one = self._constants[key]
         accept = err <= 1.0
-        factor = self.safety * err.clamp_min(1e-300) ** (-1.0 / (error_order + 1))
-        upper = torch.where(accept, torch.full_like(factor, self.max_factor), torch.ones_like(factor))
-        factor = torch.minimum(factor.clamp_min(self.min_factor), upper)
-        return accept, h * factor
+        factor = torch.fmax(torch.pow(err, exponent).mul_(self.safety), smallest)
+        factor = torch.minimum(factor, torch.where(accept, largest, one))
+        return accept, factor.mul_(h)
 
     def initial_step(
         self, f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], t0: torch.Tensor, y0: torch.Tensor,
-        f0: torch.Tensor, order: int,
+        f0: torch.Tensor, order: int, size: int | None = None,
     ) -> torch.Tensor:
-        """Starting step per sample (Hairer, Norsett & Wanner I, Section II.4); one extra ``f`` call."""
-        size = y0[0].numel()
+        """Starting step per sample (Hairer, Norsett & Wanner I, Section II.4); one extra ``f`` call.
+        ``size``: the values of a sample that count in the RMS norms (default: all)."""
+        size = size or y0[0].numel()
 
         def rms(x: torch.Tensor) -> torch.Tensor:
             return torch.sqrt(_sum_squares(x / scale) / size)

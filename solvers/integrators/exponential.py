@@ -11,6 +11,7 @@ import math
 
 import torch
 
+from .stepper import FixedState, FixedStepper
 from .terms import SemilinearTerm
 
 _CONTOUR_POINTS = 64
@@ -40,36 +41,29 @@ def etd_coefficients(linear: torch.Tensor, h: float) -> tuple[torch.Tensor, ...]
     return coefficients
 
 
-class ETDRK4:
-    """Fixed-step ETDRK4; four evaluations of ``N`` a step; coefficients cached per step size."""
+class ETDRK4(FixedStepper):
+    """Fixed-step ETDRK4; four evaluations of ``D N`` a step; coefficients once per distinct step size."""
 
     name = "etdrk4"
     order = 4
-    error_order = None
-    adaptive = False
-
-    def __init__(self) -> None:
-        self._key: tuple | None = None
-        self._coefficients: tuple[torch.Tensor, ...] = ()
 
     def rhs(self, f):
         if not isinstance(f, SemilinearTerm):
-            raise TypeError("method 'etdrk4' needs a SemilinearTerm (u' = L u + N(t, u))")
-        return f.nonlinear
+            raise TypeError("method 'etdrk4' needs a SemilinearTerm (u' = L u + D N(t, u))")
+        return f.scaled_nonlinear
 
-    def step(self, f: SemilinearTerm, t: torch.Tensor, u: torch.Tensor, h: float, k0: torch.Tensor | None):
-        """Returns ``(u_new, (), N(t + h, u_new)=None, evaluations)`` like the other steppers."""
-        n = self.rhs(f)
-        key = (id(f.linear), float(h))
-        if key != self._key:
-            self._key, self._coefficients = key, etd_coefficients(f.linear, float(h))
-        e, e_half, q, f1, f2, f3 = self._coefficients
-        nu = n(t, u) if k0 is None else k0
+    def advance(self, state: FixedState, t: torch.Tensor) -> torch.Tensor:
+        f, h, u = state.f, state.h, state.y
+        if h not in state.cache:
+            state.cache[h] = etd_coefficients(f.linear, h)
+        e, e_half, q, f1, f2, f3 = state.cache[h]
+        n = f.scaled_nonlinear
+        nu = n(t, u)
         a = e_half * u + q * nu
         na = n(t + h / 2, a)
         b = e_half * u + q * na
         nb = n(t + h / 2, b)
         c = e_half * a + q * (2 * nb - nu)
         nc = n(t + h, c)
-        u_new = e * u + f1 * nu + 2 * f2 * (na + nb) + f3 * nc
-        return u_new, (), None, 3 + (k0 is None)
+        state.evaluations += 4
+        return e * u + f1 * nu + 2 * f2 * (na + nb) + f3 * nc

@@ -1,9 +1,12 @@
 """One entry point: ``solve(f, y0, t, method=..., rtol=..., atol=...) -> Solution``.
 
 States are batched, ``y0`` of shape ``(batch, *state)``, real or complex. Adaptive methods keep
-one step size per sample, accept or reject each sample on its own, and clip steps so that every
-sample lands exactly on each requested output time. Fixed-step methods take
-``ceil(interval / dt)`` equal steps between consecutive output times.
+one step size per sample and accept or reject each sample on its own. Those with a continuous
+extension (``dopri5``, ``dop853`` and their integrating-factor forms) step freely and evaluate the
+solution at the output times by dense output, so the number of steps does not depend on the
+number of outputs; ``clip=True`` instead shortens steps to land on every output time (the only
+way for adaptive tableaux without dense output). Fixed-step methods take ``ceil(interval / dt)``
+equal steps between consecutive output times.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .controller import StepSizeController, _per_sample
+from .controller import StepSizeController
 from .exponential import ETDRK4
 from .methods import DOP853, DOPRI5, RK4
 from .runge_kutta import RungeKutta
@@ -30,6 +33,8 @@ _METHODS = {
     "etdrk4": ETDRK4,
     "strang": lambda: SplitStep(2),
     "split_step4": lambda: SplitStep(4),
+    "split_step6": lambda: SplitStep(6),
+    "split_step8": lambda: SplitStep(8),
 }
 METHODS = tuple(_METHODS)
 """Names accepted by :func:`solve`; ``if_*``, ``etdrk4`` and split-step need a :class:`SemilinearTerm`."""
@@ -86,12 +91,16 @@ def solve(
     dt: float | None = None,
     max_steps: int = 1_000_000,
     controller: StepSizeController | None = None,
+    t0: float | None = None,
+    clip: bool = False,
 ) -> Solution:
-    """Integrate ``y' = f(t, y)`` from ``y0`` at ``t[0]`` and return the states at the times ``t``.
+    """Integrate ``y' = f(t, y)`` from ``y0`` at ``t0`` (default ``t[0]``) and return the states at ``t``.
 
-    ``f(t, y)`` receives ``t`` of shape ``(batch,)``. ``method`` names a stepper (:data:`METHODS`).
-    Adaptive methods use ``rtol``/``atol`` (or ``controller``); given ``dt`` they take fixed
-    steps instead, which fixed-step methods (``rk4``, ``if_rk4``, ``etdrk4``, split-step) require.
+    ``f(t, y)`` receives ``t`` of shape ``(batch,)`` and returns a new tensor. ``method`` names a
+    stepper (:data:`METHODS`). Adaptive methods use ``rtol``/``atol`` (or ``controller``); given
+    ``dt`` they take fixed steps instead, which fixed-step methods (``rk4``, ``if_rk4``, ``etdrk4``,
+    split-step) require. Output times before ``t0`` are outside the solved interval; with dense
+    output they may start after it (``t0 < t[0]``: the states before ``t[0]`` are not kept).
     Raises :class:`SolverError` when a step size underflows, ``max_steps`` is exceeded or the state
     cannot be kept finite.
     """
@@ -106,15 +115,27 @@ def solve(
     t = _check_times(t, y.real.dtype, y.device)
     if not (isinstance(max_steps, int) and max_steps > 0):
         raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+    if not isinstance(clip, bool):
+        raise ValueError(f"clip must be True or False, got {clip!r}")
+    start = float(t[0]) if t0 is None else t0
+    if not (isinstance(start, (int, float)) and math.isfinite(start)):
+        raise ValueError(f"t0 must be a finite number, got {t0!r}")
+    if start > float(t[0]):
+        raise ValueError(f"output time t[0]={float(t[0]):.6g} lies before t0={start:.6g}, outside the solved interval")
     if dt is not None:
         if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
             raise ValueError(f"dt must be a positive finite number, got {dt!r}")
+        if start != float(t[0]):
+            raise ValueError("fixed steps start at t[0]: t0 needs an adaptive method with dense output")
         solution = _fixed_steps(step, f, y, t, float(dt), max_steps)
     elif not step.adaptive:
         raise ValueError(f"method {method!r} is fixed-step: pass dt")
     else:
         controller = controller or StepSizeController(rtol=rtol, atol=atol)
-        solution = _adaptive_steps(step, f, y, t, controller, max_steps)
+        dense = step.dense and not clip
+        if not dense and start != float(t[0]):
+            raise ValueError(f"t0 before t[0] needs dense output; method {method!r} with clip={clip} has none")
+        solution = _adaptive_steps(step, f, y, t, start, controller, max_steps, dense)
     if unbatched:
         solution = Solution(solution.t, solution.y[0], solution.stats)
     return solution
@@ -122,77 +143,115 @@ def solve(
 
 def _fixed_steps(step, f, y: torch.Tensor, t: torch.Tensor, dt: float, max_steps: int) -> Solution:
     batch = y.shape[0]
-    out = [y]
-    evaluations, steps, k0 = 0, 0, None
-    times = t.tolist()
-    for t_start, t_end in zip(times, times[1:]):
+    out = y.new_empty((batch, t.numel()) + y.shape[1:])
+    out[:, 0] = y
+    time = t[0].expand(batch).clone()
+    state = step.start(f, time, y)
+    steps, times = 0, t.tolist()
+    for i, (t_start, t_end) in enumerate(zip(times, times[1:]), start=1):
         substeps = max(1, math.ceil((t_end - t_start) / dt - 1e-9))
         h = (t_end - t_start) / substeps
         steps += substeps
         if steps > max_steps:
             raise SolverError(f"more than max_steps={max_steps} steps needed to reach t={times[-1]}")
+        step.set_step(state, h)
         for j in range(substeps):
-            time = torch.full((batch,), t_start + j * h, dtype=t.dtype, device=t.device)
-            y, _, k0, count = step.step(f, time, y, h, k0)
-            evaluations += count
-        if not torch.isfinite(y).all():
+            time.fill_(t_start + j * h)
+            step.step(state, time)
+            step.commit(state, None)
+        if not torch.isfinite(state.y).all():
             raise SolverError(f"state became non-finite before t={t_end}; reduce dt (now {dt})")
-        out.append(y)
+        out[:, i] = state.y
     counts = torch.full((batch,), steps, dtype=torch.long, device=y.device)
-    return Solution(t, torch.stack(out, dim=1), SolverStats(counts, torch.zeros_like(counts), evaluations))
+    return Solution(t, out, SolverStats(counts, torch.zeros_like(counts), state.evaluations))
 
 
-def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, controller: StepSizeController,
-                    max_steps: int) -> Solution:
+class _Flags:
+    """A persistent ``(batch,)`` bool buffer whose ``any()`` the host reads without a tensor operation
+    on a CPU (through a NumPy view made once); elsewhere ``any()`` synchronises."""
+
+    def __init__(self, batch: int, device: torch.device):
+        self.mask = torch.zeros(batch, dtype=torch.bool, device=device)
+        self._host = self.mask.numpy() if device.type == "cpu" else None
+
+    def any(self) -> bool:
+        return bool(self._host.any()) if self._host is not None else bool(self.mask.any())
+
+
+def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, t0: float, controller: StepSizeController,
+                    max_steps: int, dense: bool) -> Solution:
+    """Per-sample adaptive steps from ``t0`` to ``t[-1]``: dense output at ``t``, or steps clipped to land on it.
+
+    A sample that has written its last output keeps taking zero-length steps, all accepted, until
+    the last sample ends; its statistics count only the steps before.
+    """
     batch, n_out = y.shape[0], t.numel()
     rows = torch.arange(batch, device=y.device)
     out = y.new_empty((batch, n_out) + y.shape[1:])
-    out[:, 0] = y
-    rhs = step.rhs(f)
-    time = t[0].expand(batch).clone()
-    k0 = rhs(time, y)
-    h = controller.initial_step(rhs, time, y, k0, step.error_order).clamp_max(t[-1] - t[0])
-    evaluations = 2
-    index = torch.ones(batch, dtype=torch.long, device=y.device)
-    accepted = torch.zeros(batch, dtype=torch.long, device=y.device)
-    rejected = torch.zeros_like(accepted)
-    host_checks = y.device.type == "cpu"  # on an accelerator, synchronise only every 16 iterations
-    sync_every = 1 if host_checks else 16
+    time = torch.full((batch,), t0, dtype=t.dtype, device=y.device)
+    end = t[-1].expand(batch)
+    stages = step.start(f, time, y, controller.rtol, controller.atol)
+    size = f.size if isinstance(f, SemilinearTerm) else None
+    h = controller.initial_step(step.initial_rhs(f), time, y, step.initial_derivative(f, stages), step.error_order, size)
+    h = h.clamp_max(float(t[-1]) - t0)
+    stages.evaluations += 1
+    index = torch.zeros(batch, dtype=torch.long, device=y.device)
+    if t0 == float(t[0]):
+        out[:, 0] = y
+        index += 1
+    t_next = t[index]  # the next output time of each sample (inf once all are written)
+    arrived = torch.empty_like(time)  # where each sample is after the trial step: t + h if accepted, else t
+    due = _Flags(batch, y.device)
+    attempts = torch.zeros(batch, dtype=torch.long, device=y.device)  # set when a sample finishes
+    accepts: list[torch.Tensor] = []
+    accepted = torch.zeros_like(attempts)
+    infinity = torch.tensor(math.inf, dtype=t.dtype, device=y.device)
     iteration = 0
     while True:
-        active = index < n_out
-        target = t[index.clamp_max(n_out - 1)]
-        remaining = target - time
-        hit = h >= remaining
-        h_step = torch.where(hit, remaining, h)
-        y_new, errors, f_new, count = step.step(f, time, y, h_step, k0)
-        evaluations += count
-        err = controller.error_norm(y, y_new, errors)
-        accept, h_next = controller.adapt(h_step, err, step.error_order)
-        accept &= active
-        landed = accept & hit
-        h = torch.where(active, torch.where(landed, torch.maximum(h_next, h), h_next), h)
-        time = torch.where(accept, torch.where(hit, target, time + h_step), time)
-        keep = _per_sample(accept, y)
-        y = torch.where(keep, y_new, y)
-        if not host_checks or landed.any():
-            slot = index.clamp_max(n_out - 1)
-            out[rows, slot] = torch.where(_per_sample(landed, y), y_new, out[rows, slot])
-            index = index + landed
-        if f_new is None:
-            k0 = rhs(time, y)
-            evaluations += 1
-        else:
-            k0 = torch.where(keep, f_new, k0)
-        accepted += accept
-        rejected += active & ~accept
         iteration += 1
-        if iteration % sync_every == 0:
-            active = index < n_out
-            if not active.any():
+        if dense:  # land exactly on the end: min(t + h, end), the step then follows from it
+            t_new = torch.minimum(time + h, end)
+        else:  # land on the next output time
+            lands = h >= t_next - time
+            t_new = torch.where(lands, t_next, time + h)
+        torch.sub(t_new, time, out=stages.h)
+        err = step.step(stages, time)
+        accept, h_next = controller.adapt(stages.h, err, step.error_order)
+        torch.where(accept, t_new, time, out=arrived)
+        torch.le(t_next, arrived, out=due.mask)
+        if not dense:
+            h_next = torch.where(due.mask, torch.maximum(h_next, h), h_next)
+        if due.any():
+            while True:
+                slot = index.clamp_max(n_out - 1)
+                if dense:
+                    theta = ((t_next - time) / stages.h).clamp_(0.0, 1.0).nan_to_num_(1.0)
+                    value = step.interpolate(stages, theta)
+                else:
+                    value = stages.y_new
+                keep = due.mask.view((batch,) + (1,) * (y.ndim - 1))
+                out[rows, slot] = torch.where(keep, value, out[rows, slot])
+                index += due.mask
+                t_next = torch.where(index < n_out, t[index.clamp_max(n_out - 1)], infinity)
+                torch.le(t_next, arrived, out=due.mask)
+                if not (dense and due.any()):
+                    break
+            attempts = torch.where((index == n_out) & (attempts == 0), iteration, attempts)
+            if bool((attempts > 0).all()):
                 break
-            _check_progress(active, h, time, y_new, accepted + rejected, max_steps)
-    return Solution(t, out, SolverStats(accepted, rejected, evaluations))
+        step.commit(stages, accept)
+        time, arrived = arrived, time
+        h = h_next
+        accepts.append(accept)
+        if len(accepts) == 256:
+            accepted += torch.stack(accepts).sum(0)
+            accepts.clear()
+        if iteration % 16 == 0:
+            active = attempts == 0
+            _check_progress(active, h, time, stages.y_new, torch.where(active, iteration, attempts), max_steps)
+    step.commit(stages, accept)
+    accepted += torch.stack(accepts + [accept]).sum(0) - (iteration - attempts)
+    return Solution(t, out, SolverStats(accepted, attempts - accepted, stages.evaluations))
 
 
 def _check_progress(active, h, time, y_new, steps, max_steps) -> None:

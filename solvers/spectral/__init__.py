@@ -2,9 +2,9 @@
 contraction (the torch reference of the Fourier-layer kernel), and the dispatch point (``backend``)
 between the torch references and the Triton kernels of ``solvers.spectral.kernels``."""
 
-from . import backend, contraction
+from . import backend, contraction, fft
 
 from .dealias import ExponentialFilter, NoDealiasing, ZeroPadding, dealiasing
 from .grid import PeriodicGrid
 
-__all__ = ["backend", "contraction", "PeriodicGrid", "ZeroPadding", "ExponentialFilter", "NoDealiasing", "dealiasing"]
+__all__ = ["backend", "contraction", "fft", "PeriodicGrid", "ZeroPadding", "ExponentialFilter", "NoDealiasing", "dealiasing"]

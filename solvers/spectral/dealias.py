@@ -19,6 +19,8 @@ from typing import Callable
 
 import torch
 
+from . import fft
+
 Pointwise = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -35,8 +37,7 @@ class NoDealiasing:
         self.n = n
 
     def __call__(self, c: torch.Tensor, g: Pointwise) -> torch.Tensor:
-        u = torch.fft.ifft(c, dim=-1, norm="forward")
-        return torch.fft.fft(g(u), dim=-1, norm="forward")
+        return fft.forward(g(fft.inverse(c)))
 
 
 class ZeroPadding:
@@ -61,8 +62,7 @@ class ZeroPadding:
         return torch.cat([c[..., :half], c[..., self.padded - half :]], dim=-1)
 
     def __call__(self, c: torch.Tensor, g: Pointwise) -> torch.Tensor:
-        u = torch.fft.ifft(self.pad(c), dim=-1, norm="forward")
-        return self.truncate(torch.fft.fft(g(u), dim=-1, norm="forward"))
+        return self.truncate(fft.forward(g(fft.inverse(self.pad(c)))))
 
 
 class ExponentialFilter:
@@ -80,8 +80,7 @@ class ExponentialFilter:
 
     def __call__(self, c: torch.Tensor, g: Pointwise) -> torch.Tensor:
         sigma = self.sigma.to(device=c.device, dtype=c.real.dtype)
-        u = torch.fft.ifft(sigma * c, dim=-1, norm="forward")
-        return sigma * torch.fft.fft(g(u), dim=-1, norm="forward")
+        return sigma * fft.forward(g(fft.inverse(sigma * c)))
 
 
 def real_power(n: int, power: int) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from . import fft
+
 
 @dataclass(frozen=True)
 class PeriodicGrid:
@@ -49,11 +51,11 @@ class PeriodicGrid:
 
     def to_coefficients(self, u: torch.Tensor) -> torch.Tensor:
         """Values ``(..., n)`` to Fourier coefficients ``(..., n)`` (forward normalisation)."""
-        return torch.fft.fft(u, dim=-1, norm="forward")
+        return fft.forward(u)
 
     def to_values(self, c: torch.Tensor) -> torch.Tensor:
         """Fourier coefficients ``(..., n)`` to complex values ``(..., n)``."""
-        return torch.fft.ifft(c, dim=-1, norm="forward")
+        return fft.inverse(c)
 
     def derivative(self, u: torch.Tensor, order: int = 1) -> torch.Tensor:
         """Spectral ``d^order u / dx^order`` of values ``(..., n)``; real input gives real output.
