@@ -153,7 +153,10 @@ def main() -> None:
     parser.add_argument("--batch-rtol", type=float, default=5e-9, help="IF-DOP853's tolerance in part 2")
     parser.add_argument("--batch-dt", type=float, default=INTERVAL / 2, help="the 8th-order split-step's step in part 2")
     parser.add_argument("--part", type=int, choices=(1, 2), help="run only part 1 or part 2")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, numpy {np.__version__}\n")
     if args.part != 2:
         seed_cases()

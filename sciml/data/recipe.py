@@ -22,7 +22,7 @@ _SECTIONS = {
     "parameters": None, "initial_condition": None,
     "grid": ("L", "n"),
     "time": ("start", "end", "snapshots", "transient"),
-    "solver": ("method", "rtol", "atol", "dt"),
+    "solver": ("method", "rtol", "atol", "dt", "clip"),
 }
 SYSTEMS = ("nlse", "burgers", "kdv", "convection", "reaction_diffusion", "lorenz63", "rossler", "lorenz96")
 ODE_SYSTEMS = ("lorenz63", "rossler", "lorenz96")
@@ -195,6 +195,8 @@ def parse(data: dict) -> Recipe:
     for key in ("rtol", "atol", "dt"):
         if key in solver and not (isinstance(solver[key], (int, float)) and solver[key] > 0):
             raise RecipeError(f"solver.{key} must be > 0, got {solver[key]!r}")
+    if "clip" in solver and not isinstance(solver["clip"], bool):
+        raise RecipeError(f"solver.clip must be true or false, got {solver['clip']!r}")
     grid = None
     if system not in ODE_SYSTEMS:
         grid = dict(_require(data, "grid", dict))

@@ -127,7 +127,7 @@ def _pde_initial(grid: nlse.Grid, family: str, p: dict[str, float], generator) -
 
 
 def _solver_options(recipe: Recipe) -> dict:
-    return {key: recipe.solver[key] for key in ("rtol", "atol", "dt") if key in recipe.solver}
+    return {key: recipe.solver[key] for key in ("rtol", "atol", "dt", "clip") if key in recipe.solver}
 
 
 def simulate(recipe: Recipe, indices: list[int], device: str | torch.device = "cpu") -> Simulation:

@@ -69,7 +69,12 @@ class _Coefficients:
         self.zero, self.one = distinct.index(0.0), distinct.index(1.0)
         self.nodes = make(nodes).unsqueeze(1)  # (stages, 1): times t + c h
         self.distinct = make(distinct)
-        self.polynomial = make(dense.polynomial) if dense is not None else None
+        self.polynomial = None  # (1 + degree, 1 + stages): powers theta^0.. to weights over [y, Z_1, ..]
+        if dense is not None:
+            polynomial = [[1.0] + [0.0] * len(dense.polynomial)]
+            polynomial += [[0.0] + [row[r] for row in dense.polynomial] for r in range(len(dense.polynomial[0]))]
+            self.polynomial = make(polynomial)
+            self.exponents = make(list(range(len(polynomial))))
 
 
 class Stages:
@@ -89,6 +94,7 @@ class Stages:
         self.z[0] = y
         self.y = self.z[0]
         self.z_rows = list(self.z.unbind(0))
+        self.z_by_sample = _real(self.z).reshape(count, batch, -1).permute(1, 0, 2)  # (batch, 1 + S, values)
         flat = _real(self.z).reshape(count, -1)
         self.columns = [flat[: i + 1].T for i in range(count)]  # Z_0..Z_i as (values, i + 1)
         self.state = torch.empty_like(y)
@@ -147,6 +153,7 @@ class Stages:
             self.size = self.h_state if unit_size else torch.empty(
                 torch.broadcast_shapes(self.h_state.shape, self.factor_size.shape), dtype=real, device=y.device)
             unit = torch.ones((), dtype=real, device=y.device).expand(shape)
+            self.unit_state = unit[0]
             size = self.size.expand(shape)
             self.parts = [tuple(x[p] for x in (self.node_frequency, self.angle, unit, self.forward, self.rotation,
                                                size, self.weights)) for p in self._node_parts()]
@@ -320,14 +327,13 @@ class RungeKutta:
             for e in range(c.stages, c.stages + c.extra):
                 self._stage(stages, e, stages.state)
             stages.extra_ready = True
-        powers = theta.unsqueeze(1) ** torch.arange(1, c.polynomial.shape[1] + 1, device=theta.device)
-        weights = torch.cat([torch.ones_like(theta).unsqueeze(1), powers @ c.polynomial.T], dim=1)  # (batch, 1 + S)
-        shape = (weights.shape[1], -1) + (1,) * (stages.y.ndim - 1)
-        value = (weights.T.reshape(shape) * stages.z).sum(0)
+        weights = torch.mm(torch.pow(theta.unsqueeze(1), c.exponents), c.polynomial)  # (batch, 1 + S)
+        value = torch.bmm(weights.unsqueeze(1), stages.z_by_sample).view(stages.y_real.shape)
+        value = torch.view_as_complex(value) if stages.y.is_complex() else value
         if stages.integrating_factor:
             fraction = (theta * stages.h).view(stages.h_state.shape)
             if stages.unitary:
-                value = value * torch.polar(torch.ones_like(stages.y.real), stages.f.linear.imag * fraction)
+                value = value * torch.polar(stages.unit_state, stages.f.linear.imag * fraction)
             else:
                 value = value * torch.exp(stages.f.linear * fraction)
         return value

@@ -186,8 +186,8 @@ def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, t0: float, contro
     the last sample ends; its statistics count only the steps before.
     """
     batch, n_out = y.shape[0], t.numel()
-    rows = torch.arange(batch, device=y.device)
-    out = y.new_empty((batch, n_out) + y.shape[1:])
+    written = y.new_empty((batch * n_out + 1,) + y.shape[1:])  # row b * T + i: sample b at t[i]; last: discarded
+    discard = torch.tensor(batch * n_out, device=y.device)
     time = torch.full((batch,), t0, dtype=t.dtype, device=y.device)
     end = t[-1].expand(batch)
     stages = step.start(f, time, y, controller.rtol, controller.atol)
@@ -197,15 +197,16 @@ def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, t0: float, contro
     stages.evaluations += 1
     index = torch.zeros(batch, dtype=torch.long, device=y.device)
     if t0 == float(t[0]):
-        out[:, 0] = y
+        written[: batch * n_out].view((batch, n_out) + y.shape[1:])[:, 0] = y
         index += 1
-    t_next = t[index]  # the next output time of each sample (inf once all are written)
+    row = torch.arange(batch, device=y.device) * n_out + index  # where each sample's next output goes
+    t_after = torch.cat([t, t.new_full((1,), math.inf)])  # t, then inf once a sample has written all
+    t_next = t_after[index]  # the next output time of each sample
     arrived = torch.empty_like(time)  # where each sample is after the trial step: t + h if accepted, else t
     due = _Flags(batch, y.device)
     attempts = torch.zeros(batch, dtype=torch.long, device=y.device)  # set when a sample finishes
     accepts: list[torch.Tensor] = []
     accepted = torch.zeros_like(attempts)
-    infinity = torch.tensor(math.inf, dtype=t.dtype, device=y.device)
     iteration = 0
     while True:
         iteration += 1
@@ -222,17 +223,12 @@ def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, t0: float, contro
         if not dense:
             h_next = torch.where(due.mask, torch.maximum(h_next, h), h_next)
         if due.any():
-            while True:
-                slot = index.clamp_max(n_out - 1)
-                if dense:
-                    theta = ((t_next - time) / stages.h).clamp_(0.0, 1.0).nan_to_num_(1.0)
-                    value = step.interpolate(stages, theta)
-                else:
-                    value = stages.y_new
-                keep = due.mask.view((batch,) + (1,) * (y.ndim - 1))
-                out[rows, slot] = torch.where(keep, value, out[rows, slot])
-                index += due.mask
-                t_next = torch.where(index < n_out, t[index.clamp_max(n_out - 1)], infinity)
+            while True:  # samples not due write their (meaningless) values into the discarded row
+                value = step.interpolate(stages, (t_next - time) / stages.h) if dense else stages.y_new
+                written.index_copy_(0, torch.where(due.mask, row, discard), value)
+                index = torch.where(due.mask, index + 1, index)
+                row = torch.where(due.mask, row + 1, row)
+                t_next = t_after[index]
                 torch.le(t_next, arrived, out=due.mask)
                 if not (dense and due.any()):
                     break
@@ -251,6 +247,7 @@ def _adaptive_steps(step, f, y: torch.Tensor, t: torch.Tensor, t0: float, contro
             _check_progress(active, h, time, stages.y_new, torch.where(active, iteration, attempts), max_steps)
     step.commit(stages, accept)
     accepted += torch.stack(accepts + [accept]).sum(0) - (iteration - attempts)
+    out = written[: batch * n_out].view((batch, n_out) + y.shape[1:])
     return Solution(t, out, SolverStats(accepted, attempts - accepted, stages.evaluations))
 
 

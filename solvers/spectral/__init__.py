@@ -1,4 +1,5 @@
-"""Spectral building blocks: periodic grids, wavenumbers, derivatives, dealiasing, truncated mode
+"""Spectral building blocks: the forward-normalised FFT (``fft``), periodic grids, wavenumbers,
+derivatives, dealiasing, truncated mode
 contraction (the torch reference of the Fourier-layer kernel), and the dispatch point (``backend``)
 between the torch references and the Triton kernels of ``solvers.spectral.kernels``."""
 
