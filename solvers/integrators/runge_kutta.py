@@ -142,21 +142,17 @@ class Stages:
         factor = torch.as_tensor(1.0 if f.factor is None else f.factor, device=y.device)
         self.unitary = f.imaginary
         node_shape = (-1, 1) + (1,) * (y.ndim - 1)
-        if f.imaginary:  # polar forms: exp(i w c h) and |D| h exp(i (arg D - w c h))
+        if f.imaginary:  # exp(i w c h) from its angle's cosine and sine; h D exp(-i w c h) = h D conj(...)
             real = y.real.dtype
             self.node_frequency = c.distinct.view(node_shape) * f.linear.imag.to(real)
             self.angle = torch.empty(shape, dtype=real, device=y.device)
-            self.rotation = torch.empty(shape, dtype=real, device=y.device)
-            self.factor_angle = factor.angle().to(real) if factor.is_complex() else torch.zeros((), dtype=real)
-            self.factor_size = factor.abs().to(real)
-            unit_size = bool((self.factor_size == 1).all())
-            self.size = self.h_state if unit_size else torch.empty(
-                torch.broadcast_shapes(self.h_state.shape, self.factor_size.shape), dtype=real, device=y.device)
-            unit = torch.ones((), dtype=real, device=y.device).expand(shape)
-            self.unit_state = unit[0]
-            size = self.size.expand(shape)
-            self.parts = [tuple(x[p] for x in (self.node_frequency, self.angle, unit, self.forward, self.rotation,
-                                               size, self.weights)) for p in self._node_parts()]
+            pairs = torch.view_as_real(self.forward)
+            self.factor = factor.to(y.dtype)
+            self.scaled_factor = torch.empty(torch.broadcast_shapes(self.h_state.shape, self.factor.shape),
+                                             dtype=y.dtype, device=y.device)
+            self.unit_state = torch.ones((), dtype=real, device=y.device).expand(y.shape)
+            self.parts = [(self.node_frequency[p], self.angle[p], pairs[p][..., 0], pairs[p][..., 1],
+                           self.forward[p].conj(), self.weights[p]) for p in self._node_parts()]
         else:
             self.node_linear = c.distinct.view(node_shape) * f.linear
             self.factor = factor.to(y.dtype)
@@ -172,13 +168,12 @@ class Stages:
         """Fill ``forward`` and ``weights`` for the current ``h`` at the main nodes (``part`` 0) or at
         the extra dense-output nodes (``part`` 1)."""
         if self.unitary:
-            frequency, angle, unit, forward, rotation, size, weights = self.parts[part]
+            frequency, angle, cosine, sine, backward, weights = self.parts[part]
             torch.mul(frequency, self.h_state, out=angle)
-            torch.polar(unit, angle, out=forward)
-            if self.size is not self.h_state:
-                torch.mul(self.h_state, self.factor_size, out=self.size)
-            torch.sub(self.factor_angle, angle, out=rotation)
-            torch.polar(size, rotation, out=weights)
+            torch.cos(angle, out=cosine)
+            torch.sin(angle, out=sine)
+            torch.mul(self.h_state, self.factor, out=self.scaled_factor)
+            torch.mul(backward, self.scaled_factor, out=weights)
         else:
             node_linear, forward, weights = self.parts[part]
             linear = node_linear * self.h_state
