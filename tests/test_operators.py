@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from sciml.models import FACTORIZATIONS, FNO, MGTFNO, TFNO, MgNO, SpectralConv, load, save
+from sciml.models import FACTORIZATIONS, FNO, MGTFNO, TFNO, MgNO, SpectralConv, load_checkpoint, save_checkpoint
 from solvers.spectral import contraction
 
 
@@ -81,8 +81,8 @@ def test_fno_evaluates_at_another_resolution():
 def test_checkpoint_round_trip(tmp_path):
     model = TFNO(in_channels=2, out_channels=1, modes=(5, 4), width=8, layers=2, projection=8)
     x = torch.randn(2, 2, 12, 10)
-    path = save(model, tmp_path / "runs" / "model.pt", epoch=7)
-    rebuilt, extra = load(path)
+    path = save_checkpoint(model, tmp_path / "runs" / "model.pt", epoch=7)
+    rebuilt, extra = load_checkpoint(path)
     assert isinstance(rebuilt, TFNO) and extra == {"epoch": 7}
     assert torch.equal(rebuilt(x), model(x))
 
@@ -93,7 +93,7 @@ def test_checkpoint_round_trip(tmp_path):
     (lambda: SpectralConv(2, 2, 40)(torch.randn(1, 2, 32)), ValueError, "40 modes asked along a dimension of 32"),
     (lambda: SpectralConv(2, 2, 4, factorization="svd"), ValueError, "unknown factorization 'svd'"),
     (lambda: SpectralConv(2, 2, 4, factorization="cp", rank=2.0), ValueError, "rank is a fraction"),
-    (lambda: load("missing.pt"), FileNotFoundError, "no checkpoint"),
+    (lambda: load_checkpoint("missing.pt"), FileNotFoundError, "no checkpoint"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
@@ -121,7 +121,7 @@ def test_mgno_gradients_resolutions_and_checkpoint(tmp_path):
     for name, parameter in model.named_parameters():
         assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
     x = torch.randn(1, 1, 16, 16)
-    rebuilt, _ = load(save(model, tmp_path / "mgno.pt"))
+    rebuilt, _ = load_checkpoint(save_checkpoint(model, tmp_path / "mgno.pt"))
     assert torch.equal(rebuilt(x), model(x))
     with pytest.raises(ValueError, match="divisible by 2\\^\\(levels - 1\\) = 4"):
         model(torch.randn(1, 1, 18, 16))
@@ -172,7 +172,7 @@ def test_mgtfno_is_equivariant_to_patch_shifts_and_reduces_to_tfno(tmp_path):
     single = MGTFNO(modes=6, width=8, layers=2, projection=8, patches=1, levels=0, overlap=0.0)
     x = torch.randn(3, 1, 48)
     assert torch.equal(single(x), single.operator(x))
-    rebuilt, _ = load(save(model, tmp_path / "mgtfno.pt"))
+    rebuilt, _ = load_checkpoint(save_checkpoint(model, tmp_path / "mgtfno.pt"))
     probe = torch.randn(1, 2, 32, 16, dtype=torch.float64)
     assert torch.equal(rebuilt.double()(probe), model(probe))
     with pytest.raises(ValueError, match="2\\*\\*levels <= patches"):

@@ -7,7 +7,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from sciml.cli import main as cli
-from sciml.models import FNO, load
+from sciml.models import FNO, load_checkpoint
 from sciml.train import RelativeH1, RelativeLp, Rollout, TrainConfig, Trainer
 from sciml.train.distributed import GlobalBatchSampler
 
@@ -73,17 +73,17 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     resumed = Trainer(_model(), RelativeLp(), config, out=tmp_path / "resumed")
     history = resumed.fit(Pairs(64, 0), Pairs(16, 1), progress=False)
     assert resumed.epoch == 4 and len(history.train) == 4
-    straight, _ = load(tmp_path / "straight" / "last.pt")
-    again, _ = load(tmp_path / "resumed" / "last.pt")
+    straight, _ = load_checkpoint(tmp_path / "straight" / "last.pt")
+    again, _ = load_checkpoint(tmp_path / "resumed" / "last.pt")
     for (name, p), q in zip(straight.state_dict().items(), again.state_dict().values()):
         assert torch.equal(p, q), name
 
 
 def test_train_cli_refuses_unknown_keys_and_mismatched_data(tmp_path, capsys):
-    assert cli(["train", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run"),
+    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run"),
                 "--set", "model.depth=3"]) == 2
     assert "unknown model key(s) depth; allowed: modes, width" in capsys.readouterr().err
-    assert cli(["train", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run")]) == 2
+    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run")]) == 2
     assert "no such file" in capsys.readouterr().err
 
 
