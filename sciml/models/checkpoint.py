@@ -7,7 +7,7 @@ saved with ``torch.save`` to a temporary file beside the target, flushed to disk
 
 ``SCIML_CHECKPOINT_FAULT`` makes writes fail on purpose, for the crash tests: ``slow:SECONDS`` pauses
 for that long half-way through every write; ``kill:N`` kills the process half-way through the N-th
-write (counted from 1 in this process).
+write (counted from 1 in this process, a forked child counting its own).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "M
                                     "LPINN": LPINN}
 LAST, BEST = "last.pt", "best.pt"
 FAULT = "SCIML_CHECKPOINT_FAULT"
-_writes = [0]  # writes by this process, for ``kill:N``
+_writes = {"process": os.getpid(), "count": 0}  # writes by this process, for ``kill:N``
 
 
 def write_atomic(payload: dict, path: str | Path) -> Path:
@@ -44,7 +44,9 @@ def write_atomic(payload: dict, path: str | Path) -> Path:
     torch.save(payload, buffer)
     data = buffer.getvalue()
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    _writes[0] += 1
+    if _writes["process"] != os.getpid():
+        _writes.update(process=os.getpid(), count=0)
+    _writes["count"] += 1
     with open(temporary, "wb") as handle:
         handle.write(data[: len(data) // 2])
         handle.flush()
@@ -60,7 +62,7 @@ def _fault() -> None:
     kind, _, value = os.environ.get(FAULT, "").partition(":")
     if kind == "slow":
         time.sleep(float(value))
-    elif kind == "kill" and _writes[0] == int(value):
+    elif kind == "kill" and _writes["count"] == int(value):
         os.kill(os.getpid(), signal.SIGKILL)
 
 

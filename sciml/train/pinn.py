@@ -46,6 +46,7 @@ class PINNConfig:
     learning_rate: float = 1e-3
     lbfgs_iterations: int = 5000
     lbfgs_history: int = 50
+    lbfgs_chunk: int = 100  # L-BFGS iterations per chunk, a checkpoint after each
     gtol: float = 1e-9
     resample_every: int = 0
     candidates: int = 20000
@@ -63,7 +64,7 @@ class PINNConfig:
             raise ValueError(f"unknown sampler {self.sampler!r}; allowed: {', '.join(SAMPLERS)}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        for name in ("points", "initial_points", "boundary_points", "checkpoint_every"):
+        for name in ("points", "initial_points", "boundary_points", "checkpoint_every", "lbfgs_chunk"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         for name in ("adam_steps", "lbfgs_iterations", "resample_every"):
@@ -257,7 +258,7 @@ def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = Tru
                                monitor=state["loss"])
 
         result = minimize_lbfgs(model.parameters(), losses, config.lbfgs_iterations, config.lbfgs_history,
-                                config.gtol, time_limit=max(0.0, config.time_limit - session.seconds),
+                                config.gtol, config.lbfgs_chunk, time_limit=max(0.0, config.time_limit - session.seconds),
                                 on_chunk=report, on_state=save, resume=own["lbfgs"] if phase == "lbfgs" else None)
         lbfgs_bar.close()
         history.lbfgs = asdict(result)
