@@ -14,41 +14,10 @@ import pytest
 import torch
 
 from sciml.cli import main as cli
-from sciml.data import generate, load
 from sciml.models import BEST, LAST, read_checkpoint
 from sciml.models.checkpoint import FAULT
 
 SEED = int(os.environ.get("SCIML_CRASH_SEED", time.time_ns() % 10_000))
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data")
-    burgers = generate(load("burgers", {"samples": "6", "grid.n": "32", "time.snapshots": "4", "time.end": "0.3"}),
-                       folder / "burgers.h5", progress=False)
-    lorenz = generate(load("lorenz63", {"samples": "1", "time.end": "10.0", "time.snapshots": "1001"}),
-                      folder / "l63.h5", progress=False)
-    return {"burgers": burgers, "lorenz": lorenz}
-
-
-def _command(family: str, files) -> tuple[list[str], int]:
-    """A tiny run of ``family`` and the number of checkpoint writes it makes (at least)."""
-    if family == "operator":
-        return ["train", "operator", "--model", "fno", "--data", str(files["burgers"]), "--epochs", "6",
-                "--validation-fraction", "0.34", "--set", "model.width=4", "--set", "model.modes=4",
-                "--set", "model.layers=1", "--set", "model.projection=8", "--set", "train.batch_size=4"], 6
-    if family == "pinn":
-        return ["train", "pinn", "--problem", "convection", "--beta", "1", "--set", "model.width=8",
-                "--set", "model.depth=2", "--set", "train.points=64", "--set", "train.initial_points=16",
-                "--set", "train.boundary_points=16", "--set", "train.adam_steps=40", "--set", "train.checkpoint_every=10",
-                "--set", "train.lbfgs_iterations=30", "--set", "train.lbfgs_chunk=10"], 6
-    if family == "nsm":
-        return ["train", "nsm", "--problem", "burgers", "--set", "model.width=4", "--set", "model.layers=1",
-                "--set", "model.modes=[4, 6]", "--set", "train.grid=[9, 16]", "--set", "train.steps=30",
-                "--set", "train.samples=8", "--set", "train.batch_size=4", "--set", "train.checkpoint_every=5"], 5
-    return ["train", "rnn", "--model", "alrnn", "--data", str(files["lorenz"]), "--epochs", "8", "--latent", "6",
-            "--set", "train.batches_per_epoch=2", "--set", "train.sequence=20", "--set", "train.batch_size=4",
-            "--set", "train.alpha=\"adaptive\""], 7
 
 
 def _child(arguments: list[str], fault: str) -> None:
@@ -96,9 +65,9 @@ def _straight(arguments: list[str]) -> None:
 
 
 @pytest.mark.parametrize("family", ["operator", "pinn", "nsm", "rnn"])
-def test_killed_runs_resume_to_the_uninterrupted_result(family, files, tmp_path):
+def test_killed_runs_resume_to_the_uninterrupted_result(family, tiny_run, tmp_path):
     rng = random.Random(f"{SEED}-{family}")
-    arguments, writes = _command(family, files)
+    arguments, writes = tiny_run(family)
     run = [*arguments, "--out", str(tmp_path / "run")]
     victim = rng.randint(1, writes)
     context = f"{family}, SCIML_CRASH_SEED={SEED}, killed in write {victim}"
