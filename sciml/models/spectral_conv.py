@@ -63,7 +63,6 @@ class SpectralConv(nn.Module):
             raise ValueError(f"rank is a fraction of the dense parameter count in (0, 1], got {rank!r}")
         self.in_channels, self.out_channels, self.modes, self.factorization = in_channels, out_channels, modes, factorization
         self._dft_cache: dict = {}
-        self._backends: dict[str, str] = {}  # device type -> "torch" or "triton", chosen on first use
         shape = (in_channels, out_channels) + modes
         size = math.prod(shape)
         std = 1.0 / (in_channels * out_channels)  # the scale of the FNO reference initialisation
@@ -160,9 +159,7 @@ class SpectralConv(nn.Module):
         if self.modes[0] > space[-1] // 2 + 1:
             raise ValueError(f"{self.modes[0]} modes asked along a dimension of {space[-1]} points "
                              f"(at most {space[-1] // 2 + 1})")
-        if x.device.type not in self._backends:
-            self._backends[x.device.type] = backend.choose(x.device)
-        use_triton = self._backends[x.device.type] == "triton"
+        use_triton = backend.choose(x.device, "mode_contraction") == "triton"
         if not use_triton and self._uses_matrix_dft(space):
             return self._matrix_dft(x)
         dims = tuple(range(2, d + 2))
