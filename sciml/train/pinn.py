@@ -26,10 +26,11 @@ import torch
 
 from ..models.jet import Jet
 from ..models.pinn import LPINN, PINN
+from .checks import at_least, positive_time_limit
 from .collocation import SAMPLERS, resample, sample
 from .lbfgs import minimize_lbfgs
 from .pinn_problems import Problem
-from .session import Session
+from .session import Session, descend
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -64,16 +65,11 @@ class PINNConfig:
             raise ValueError(f"unknown sampler {self.sampler!r}; allowed: {', '.join(SAMPLERS)}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        for name in ("points", "initial_points", "boundary_points", "checkpoint_every", "lbfgs_chunk"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        for name in ("adam_steps", "lbfgs_iterations", "resample_every"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        at_least(self, 1, ("points", "initial_points", "boundary_points", "checkpoint_every", "lbfgs_chunk"))
+        at_least(self, 0, ("adam_steps", "lbfgs_iterations", "resample_every"))
         if self.resample_every and self.candidates < self.points:
             raise ValueError(f"candidates ({self.candidates}) must be >= points ({self.points}) for resampling")
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit!r}")
+        positive_time_limit(self)
 
 
 @dataclass
@@ -230,11 +226,7 @@ def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = Tru
     while phase == "adam" and step < config.adam_steps:
         if config.resample_every and step and step % config.resample_every == 0:
             losses.resample(config.seed + step)
-        optimizer.zero_grad(set_to_none=True)
-        loss = losses()
-        loss.backward()
-        optimizer.step()
-        history.adam_loss.append(float(loss.detach()))
+        history.adam_loss.append(descend(optimizer, losses()))
         if step % 100 == 0:
             bar.set_postfix(loss=f"{history.adam_loss[-1]:.3e}")
         step += 1

@@ -23,8 +23,9 @@ from pathlib import Path
 import torch
 
 from ..evaluate.errors import relative_error
+from .checks import at_least, positive_time_limit
 from .schedule import Budget, cosine, set_learning_rate
-from .session import Session
+from .session import Session, descend
 
 
 @dataclass
@@ -42,11 +43,8 @@ class SelfSupervisedConfig:
 
     def __post_init__(self) -> None:
         self.grid = tuple(int(n) for n in self.grid)
-        for name in ("samples", "batch_size", "steps", "checkpoint_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit!r}")
+        at_least(self, 1, ("samples", "batch_size", "steps", "checkpoint_every"))
+        positive_time_limit(self)
 
 
 @dataclass
@@ -95,10 +93,7 @@ def train_self_supervised(model, problem, config: SelfSupervisedConfig, progress
             loss = relative_error(u, targets[index].to(u.dtype)).mean()
         else:
             loss = problem.loss(u, batch, config.spectral)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        history.loss.append(float(loss.detach()))
+        history.loss.append(descend(optimizer, loss))
         if step % 50 == 0:
             bar.set_postfix(loss=f"{history.loss[-1]:.3e}")
         step += 1

@@ -46,6 +46,14 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> float:
+    """One step of ``optimizer`` on ``loss`` (gradients zeroed, back-propagated, applied); the loss as a float."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
 class Session:
     """One run of ``model`` in ``family``; ``history`` is the family's history dataclass, ``record`` the
     entries every checkpoint carries for evaluation (configuration, problem, data), ``rank`` the process

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import torch
 
+from .checks import at_least, positive_time_limit
 from .schedule import Budget, exponential, set_learning_rate
-from .session import Session
+from .session import Session, descend
 
 
 @dataclass
@@ -52,13 +53,9 @@ class TeacherForcingConfig:
     def __post_init__(self) -> None:
         if self.alpha != "adaptive" and not (isinstance(self.alpha, (int, float)) and 0 <= self.alpha <= 1):
             raise ValueError(f"alpha must be 'adaptive' or a number in [0, 1], got {self.alpha!r}")
-        for name in ("epochs", "batches_per_epoch", "batch_size", "alpha_every", "interval"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.sequence < 2:
-            raise ValueError(f"sequence must be >= 2, got {self.sequence}")
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit!r}")
+        at_least(self, 1, ("epochs", "batches_per_epoch", "batch_size", "alpha_every", "interval"))
+        at_least(self, 2, ("sequence",))
+        positive_time_limit(self)
 
 
 @dataclass
@@ -120,10 +117,7 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
             loss = (predictions - x[:, 1:]).square().mean()
             if config.l1:
                 loss = loss + config.l1 * _l1_penalty(model)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach())
+            total += descend(optimizer, loss)
             if adaptive and batch_index % config.alpha_every == 0:
                 target = max(0.0, 1.0 - 1.0 / jacobian_norm_bound(model, states.detach()))
                 alpha = target if target > alpha else config.gamma * alpha + (1 - config.gamma) * target
