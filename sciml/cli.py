@@ -106,15 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(handler=_inspect)
 
     train = commands.add_parser("train", help="train a model of one family: operator, pinn, nsm or rnn",
-                                description="Train a model; each family has its own options (sciml train FAMILY --help).")
+                                description="Train a model; each family has its own options "
+                                "(sciml train FAMILY --help).")
     families = train.add_subparsers(dest="family", required=True, parser_class=Parser)
     for family in (train_operator, train_pinn, train_nsm, train_rnn):
         family.add(families)
 
     evaluate.add(commands)
 
-    kernels = commands.add_parser("check-kernels", help="compare every Triton kernel with its torch reference on a device")
-    kernels.add_argument("--device", default="cuda", help="the device to check (default: cuda; cpu needs TRITON_INTERPRET=1)")
+    kernels = commands.add_parser("check-kernels",
+                                  help="compare every Triton kernel with its torch reference on a device")
+    kernels.add_argument("--device", default="cuda",
+                         help="the device to check (default: cuda; cpu needs TRITON_INTERPRET=1)")
     kernels.set_defaults(handler=_check_kernels)
 
     demo = commands.add_parser("demo", help="solve the NLSE demo cases and write a report")

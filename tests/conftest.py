@@ -14,14 +14,14 @@ def run_files(tmp_path_factory):
         files[f"burgers{seed}"] = generate(load("burgers", {"samples": "6", "grid.n": "32", "time.snapshots": "4",
                                                             "time.end": "0.3", "seed": str(seed)}),
                                            folder / f"burgers{seed}.h5", progress=False)
-        files[f"lorenz{seed}"] = generate(load("lorenz63", {"samples": "2", "time.end": "10.0", "time.snapshots": "1001",
-                                                            "seed": str(seed)}), folder / f"l63-{seed}.h5", progress=False)
+        lorenz = {"samples": "2", "time.end": "10.0", "time.snapshots": "1001", "seed": str(seed)}
+        files[f"lorenz{seed}"] = generate(load("lorenz63", lorenz), folder / f"l63-{seed}.h5", progress=False)
     return files
 
 
 @pytest.fixture(scope="session")
 def tiny_run(run_files):
-    """``tiny_run(family)``: the arguments of a run of a second or less, and the checkpoint writes it makes (at least)."""
+    """``tiny_run(family)``: the arguments of a run of a second or less, and its checkpoint writes (at least)."""
     return lambda family: _tiny_run(family, run_files)
 
 

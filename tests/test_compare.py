@@ -21,7 +21,8 @@ def test_train_then_compare_writes_a_report(tmp_path, capsys):
     small = {"time.end": "0.5", "time.snapshots": "6", "grid.n": "64", "grid.L": "30.0"}
     generate(load("nlse-soliton", {"samples": "16", **small}), tmp_path / "train.h5", progress=False)
     generate(load("nlse-soliton", {"samples": "4", "seed": "7", **small}), tmp_path / "test.h5", progress=False)
-    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "train.h5"), "--out", str(tmp_path / "run"), "--epochs", "1",
+    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "train.h5"), "--out", str(tmp_path / "run"),
+                "--epochs", "1",
                 "--set", "model.width=8", "--set", "model.modes=8", "--set", "model.layers=1", "--quiet"]) == 0
     assert cli(["evaluate", str(tmp_path / "run"), "--data", str(tmp_path / "test.h5")]) == 0
     report = (tmp_path / "run" / "report" / "report.md").read_text()

@@ -195,7 +195,8 @@ def test_configuration_errors():
 
 def test_cli_trains_and_compares_a_pinn(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train", "pinn", "--model", "lpinn", "--problem", "convection", "--beta", "5", "--out", str(run), "--quiet",
+    assert main(["train", "pinn", "--model", "lpinn", "--problem", "convection", "--beta", "5", "--out", str(run),
+                 "--quiet",
                  "--set", "model.width=8", "--set", "model.depth=2", "--set", "train.points=200",
                  "--set", "train.adam_steps=50", "--set", "train.lbfgs_iterations=50"]) == 0
     assert "final loss" in capsys.readouterr().out

@@ -80,10 +80,11 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
 
 
 def test_train_cli_refuses_unknown_keys_and_mismatched_data(tmp_path, capsys):
-    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run"),
+    run = str(tmp_path / "run")
+    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", run,
                 "--set", "model.depth=3"]) == 2
     assert "unknown model key(s) depth; allowed: modes, width" in capsys.readouterr().err
-    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run")]) == 2
+    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", run]) == 2
     assert "no such file" in capsys.readouterr().err
 
 

@@ -41,7 +41,7 @@ def describe(allowed: dict[str, dict]) -> str:
 
 
 def add_common(parser: Parser, sections: tuple[str, ...], keys: str) -> None:
-    """``--out``, ``--config``, ``--set`` (``keys``: every key with its default, see :func:`describe`) and ``--quiet``."""
+    """``--out``, ``--config``, ``--set`` (``keys``: every key with its default, :func:`describe`), ``--quiet``."""
     parser.add_argument("--out", required=True, help="run folder: last.pt, best.pt; rerun the same command to resume")
     tables = ", ".join(f"[{section}]" for section in sections)
     parser.add_argument("--config", help=f"TOML file with {tables} tables (default: none)")

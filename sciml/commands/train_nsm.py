@@ -30,7 +30,8 @@ def add(families) -> None:
                       for name, (kind, fixed) in PRESETS.items())
     parser.add_argument("--problem", choices=tuple(PRESETS), default="reaction-diffusion",
                         help=f"the problem (default: reaction-diffusion); {takes}")
-    parser.add_argument("--nu", type=float, help="viscosity or diffusivity (default: 0.01 reaction-diffusion, 0.1 burgers)")
+    parser.add_argument("--nu", type=float,
+                        help="viscosity or diffusivity (default: 0.01 reaction-diffusion, 0.1 burgers)")
     parser.add_argument("--rho", type=float, help="reaction rate (default: 5)")
     add_common(parser, ("model", "train"), describe(_allowed()))
     parser.set_defaults(handler=run)

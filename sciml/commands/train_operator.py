@@ -1,4 +1,5 @@
-"""``sciml train operator``: a neural operator on pairs or rollouts of a field dataset (data-parallel under torchrun)."""
+"""``sciml train operator``: a neural operator on pairs or rollouts of a field dataset (data-parallel under
+torchrun)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if args.pushforward and (args.rollout or 1) == 1:
         raise UsageError("sciml train operator: --pushforward applies only with --rollout K > 1")
     if not 0 < args.validation_fraction < 1:
-        raise UsageError(f"sciml train operator: --validation-fraction must be in (0, 1), got {args.validation_fraction}")
+        raise UsageError("sciml train operator: --validation-fraction must be in (0, 1), "
+                         f"got {args.validation_fraction}")
     for name in ("lag", "rollout", "epochs"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"sciml train operator: --{name} must be >= 1, got {getattr(args, name)}")

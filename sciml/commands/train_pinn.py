@@ -15,7 +15,8 @@ def _allowed() -> dict[str, dict]:
     from ..models import PINN
     from ..train import PINNConfig
 
-    return {"model": constructor_defaults(PINN, ("x_range", "t_range", "outputs")), "train": config_defaults(PINNConfig)}
+    return {"model": constructor_defaults(PINN, ("x_range", "t_range", "outputs")),
+            "train": config_defaults(PINNConfig)}
 
 
 def add(families) -> None:
@@ -25,7 +26,8 @@ def add(families) -> None:
                                  description="Train a physics-informed network: Adam, then L-BFGS until it converges.")
     parser.add_argument("--model", choices=("pinn", "lpinn"), default="pinn",
                         help="pinn, or lpinn: along characteristics (default: pinn)")
-    problems = "; ".join(f"{name} takes {', '.join('--' + p for p in parameters)}" for name, parameters in PARAMETERS.items())
+    problems = "; ".join(f"{name} takes {', '.join('--' + p for p in parameters)}"
+                         for name, parameters in PARAMETERS.items())
     parser.add_argument("--problem", choices=tuple(PARAMETERS), default="convection",
                         help=f"the problem (default: convection); {problems}")
     parser.add_argument("--beta", type=float, help="convection speed (default: 30)")

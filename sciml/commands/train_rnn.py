@@ -1,4 +1,5 @@
-"""``sciml train rnn``: a piecewise-linear RNN (PLRNN, shallow PLRNN, AL-RNN) on one ODE trajectory, by teacher forcing."""
+"""``sciml train rnn``: a piecewise-linear RNN (PLRNN, shallow PLRNN, AL-RNN) on one ODE trajectory, by
+teacher forcing."""
 
 from __future__ import annotations
 

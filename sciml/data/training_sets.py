@@ -1,4 +1,5 @@
-"""What each trainer reads from a dataset file: an operator's train/validation split, an RNN's standardised trajectory."""
+"""What the trainers read from a dataset file: an operator's train/validation split, an RNN's standardised
+trajectory."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Training: the core every family shares (session: checkpoints, resume; schedule), losses, the trainer (single process or data-parallel under torchrun), rollout training,
+"""Training: the core every family shares (session: seeding, checkpoints, resume; schedule), losses, the
+operator trainer (single process or data-parallel under torchrun), rollout training,
 generalized teacher forcing for piecewise-linear RNNs, physics-informed training (PINN, LPINN),
 self-supervised operator training on spectral or grid residuals (NSM and its FNO baselines)."""
 

@@ -250,7 +250,8 @@ def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = Tru
                                monitor=state["loss"])
 
         result = minimize_lbfgs(model.parameters(), losses, config.lbfgs_iterations, config.lbfgs_history,
-                                config.gtol, config.lbfgs_chunk, time_limit=max(0.0, config.time_limit - session.seconds),
+                                config.gtol, config.lbfgs_chunk,
+                                time_limit=max(0.0, config.time_limit - session.seconds),
                                 on_chunk=report, on_state=save, resume=own["lbfgs"] if phase == "lbfgs" else None)
         lbfgs_bar.close()
         history.lbfgs = asdict(result)

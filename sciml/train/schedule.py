@@ -20,7 +20,7 @@ class Budget:
     time_limit: float = math.inf  # seconds
 
     def fraction(self, step: int, seconds: float) -> float:
-        """The share of the budget spent after ``step`` steps in ``seconds``: ``max(step / steps, seconds / time_limit)``."""
+        """The share spent after ``step`` steps in ``seconds``: ``max(step / steps, seconds / time_limit)``."""
         return max(step / self.steps, seconds / self.time_limit)
 
 

@@ -80,7 +80,8 @@ def _l1_penalty(model) -> torch.Tensor:
 
 
 def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcingConfig, progress: bool = True,
-                          callback=None, out: str | Path | None = None, record: dict | None = None) -> TeacherForcingHistory:
+                          callback=None, out: str | Path | None = None,
+                          record: dict | None = None) -> TeacherForcingHistory:
     """Train ``model`` (a PLRNN, shallow PLRNN or AL-RNN) on ``trajectory (T, N)``. ``callback(epoch, history)``,
     if given, runs after every epoch (monitoring, model selection; its time is not in ``seconds``); training
     stops early when it returns ``True``. Checkpoints (with ``record``) in ``out`` if given, resuming from them."""
@@ -105,7 +106,8 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
         epoch, batch_index, alpha = own["epoch"], own["batch_index"], own["alpha"]
     history, offsets = session.history, torch.arange(config.sequence)
     # the decay reaches final_learning_rate at the last epoch: a budget of epochs - 1 steps
-    ratio, budget = config.final_learning_rate / config.learning_rate, Budget(max(1, config.epochs - 1), config.time_limit)
+    ratio = config.final_learning_rate / config.learning_rate
+    budget = Budget(max(1, config.epochs - 1), config.time_limit)
     bar = session.bar(config.epochs, epoch, "GTF", "epoch", progress)
     while epoch < config.epochs:
         start, total = time.perf_counter(), 0.0
