@@ -70,8 +70,13 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _check_kernels(args: argparse.Namespace) -> int:
-    from solvers.spectral import self_check
+    import torch
 
+    from solvers.spectral import backend, self_check
+
+    if not backend.triton_runs_on(torch.device(args.device)):
+        raise UsageError(f"sciml check-kernels: Triton cannot run on {args.device} (it needs CUDA and the triton "
+                         "package, or TRITON_INTERPRET=1 on a CPU)")
     rows = self_check.check_all(args.device)
     print(self_check.table(rows))
     return 0 if all(row.passed for row in rows) else 1

@@ -26,7 +26,9 @@ def triton_runs_on(device: torch.device) -> bool:
     """Whether Triton kernels can run on ``device``: CUDA with Triton installed, or Triton's interpreter."""
     if importlib.util.find_spec("triton") is None:
         return False
-    return device.type == "cuda" or (device.type == "cpu" and os.environ.get("TRITON_INTERPRET") == "1")
+    if device.type == "cuda":
+        return torch.cuda.is_available()
+    return device.type == "cpu" and os.environ.get("TRITON_INTERPRET") == "1"
 
 
 def choose(device: torch.device | str, kernel: str | None = None) -> str:
