@@ -38,14 +38,19 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from .data import generate, load, parse_shard
+    from .data.simulate import check_device
 
+    try:  # the user's --shard and --device, checked before any work
+        shard, _ = parse_shard(args.shard), check_device(args.device)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     values = overrides(args.set)
     if args.samples is not None:
         values["samples"] = str(args.samples)
     if args.seed is not None:
         values["seed"] = str(args.seed)
     recipe = load(args.recipe, values)
-    path = generate(recipe, args.out, shard=parse_shard(args.shard), batch_size=args.batch_size,
+    path = generate(recipe, args.out, shard=shard, batch_size=args.batch_size,
                     overwrite=args.overwrite, progress=not args.quiet, device=args.device)
     print(f"wrote {path}")
     return 0
