@@ -40,6 +40,8 @@ def _generate(args: argparse.Namespace) -> int:
     from .data import generate, load, parse_shard
     from .data.simulate import check_device
 
+    if args.batch_size < 1:
+        raise UsageError(f"sciml generate: --batch-size must be >= 1, got {args.batch_size}")
     try:  # the user's --shard and --device, checked before any work
         shard, _ = parse_shard(args.shard), check_device(args.device)
     except ValueError as error:

@@ -18,11 +18,16 @@ def operator_split(path: str | Path, lag: int = 1, rollout: int = 1,
     of one state and ``rollout`` targets, the last ``validation_fraction`` of the samples held out whole."""
     if not 0 < validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
-    data = Windows(path, inputs=1, outputs=rollout) if rollout > 1 else OperatorPairs(path, lag=lag)
+    try:
+        data = Windows(path, inputs=1, outputs=rollout) if rollout > 1 else OperatorPairs(path, lag=lag)
+    except DatasetFileError:
+        raise
+    except ValueError as error:  # a lag or rollout longer than the file's trajectories
+        raise DatasetFileError(f"{path}: {error}") from error
     samples = data.shape[0]
     validation_samples = max(1, round(validation_fraction * samples))
     if validation_samples >= samples:
-        raise ValueError(f"{path}: {samples} sample(s) leave none to train on with validation_fraction "
+        raise DatasetFileError(f"{path}: {samples} sample(s) leave none to train on with validation_fraction "
                          f"{validation_fraction}")
     cut = (samples - validation_samples) * (len(data) // samples)
     return Subset(data, range(cut)), Subset(data, range(cut, len(data))), data[0]["x"].shape[-2]
