@@ -138,3 +138,9 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
     assert last["best"] == history.validation[best] and last["finished"]
     for key, value in best_checkpoint["state"].items():
         assert torch.equal(value, last["state"][key]) and torch.equal(value, trainer.model.state_dict()[key]), key
+
+
+def test_mixed_precision_training_learns(tmp_path):
+    config = TrainConfig(epochs=6, batch_size=16, learning_rate=5e-3, warmup_steps=5, mixed_precision=True)
+    history = Trainer(_model(), RelativeLp(), config).fit(Pairs(64, 0), Pairs(16, 1), progress=False)
+    assert all(math.isfinite(value) for value in history.train) and history.validation[-1] < 0.8 * history.validation[0]

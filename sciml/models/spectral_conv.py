@@ -8,7 +8,9 @@ of the dense parameter count, and contracted with their factors or reconstructed
 fewer operations for a batch of ``reference_batch`` (decided once, at construction). The contraction
 is :mod:`solvers.spectral.contraction`, shared with the solvers; where :mod:`solvers.spectral.backend`
 picks Triton (CUDA), the Triton kernel takes the retained modes from the FFT output and writes the
-zero-padded spectrum in one pass (a factorized weight is reconstructed for it).
+zero-padded spectrum in one pass (a factorized weight is reconstructed for it). Under mixed precision
+(a half-precision input or an autocast region) the transforms and the contraction run in float32 and
+the layer returns float32.
 """
 
 from __future__ import annotations
@@ -159,6 +161,13 @@ class SpectralConv(nn.Module):
         if self.modes[0] > space[-1] // 2 + 1:
             raise ValueError(f"{self.modes[0]} modes asked along a dimension of {space[-1]} points "
                              f"(at most {space[-1] // 2 + 1})")
+        if x.dtype in (torch.bfloat16, torch.float16) or torch.is_autocast_enabled(x.device.type):
+            with torch.autocast(x.device.type, enabled=False):  # mixed precision: the transforms stay in float32
+                return self._spectral(x.float(), space)
+        return self._spectral(x, space)
+
+    def _spectral(self, x: torch.Tensor, space: tuple[int, ...]) -> torch.Tensor:
+        d = len(self.modes)
         use_triton = backend.choose(x.device, "mode_contraction") == "triton"
         if not use_triton and self._uses_matrix_dft(space):
             return self._matrix_dft(x)
