@@ -41,7 +41,7 @@ from sciml.data import generate, load, open_checked
 from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
 from sciml.evaluate.reconstruction import prediction_error
 from sciml.evaluate.symbolic import symbolic_graph
-from sciml.models import ALRNN, PLRNN, ShallowPLRNN, save
+from sciml.models import ALRNN, LAST, PLRNN, ShallowPLRNN, save_checkpoint
 from sciml.train.teacher_forcing import TeacherForcingConfig, train_teacher_forcing
 from solvers.systems import SYSTEMS
 
@@ -123,7 +123,7 @@ def main() -> None:
         select(len(history.loss) - 1, history)  # the final model
     wall = time.perf_counter() - start
     model.load_state_dict(best["state"])
-    save(model, (args.out or Path(f"/tmp/dsr/{args.system}-{args.model}")) / "last.pt", history=vars(history),
+    save_checkpoint(model, (args.out or Path(f"/tmp/dsr/{args.system}-{args.model}")) / LAST, history=vars(history),
          selected_epoch=best["epoch"], metadata=statistics)
     epochs, seconds = len(history.seconds), sum(history.seconds)
     with torch.no_grad():

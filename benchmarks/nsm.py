@@ -40,8 +40,9 @@ import time
 
 import torch
 
+from sciml.evaluate import relative_error
 from sciml.models import FNO, NSM
-from sciml.train.self_supervised import SelfSupervisedConfig, evaluate, predict, relative_errors, train_self_supervised
+from sciml.train.self_supervised import SelfSupervisedConfig, evaluate, predict, train_self_supervised
 from sciml.train.spectral_residual import NLSE, Burgers, PeriodicEvolution, Poisson, ReactionDiffusion
 
 
@@ -88,7 +89,7 @@ def solver_speed(problem: PeriodicEvolution, nsm: dict) -> dict:
         start = time.perf_counter()
         u = problem.solve(inputs, times, 64, dt=problem.t_max / steps)
         seconds = time.perf_counter() - start
-        error = float(relative_errors(u.flip(1), reference).mean())
+        error = float(relative_error(u.flip(1), reference).mean())
         if error <= nsm["error"]:
             return {"solver steps": steps, "solver error": error, "solver seconds": seconds, "nsm seconds": nsm_seconds}
     return {"solver steps": None, "nsm seconds": nsm_seconds}

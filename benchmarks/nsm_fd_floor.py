@@ -17,7 +17,7 @@ import argparse
 
 import torch
 
-from sciml.train.self_supervised import relative_errors
+from sciml.evaluate import relative_error
 from sciml.train.spectral_residual import NLSE, Burgers, ReactionDiffusion
 
 PROBLEMS = {"rd": lambda: ReactionDiffusion(nu=0.01, rho=5.0), "burgers": Burgers, "nlse": NLSE}
@@ -39,7 +39,7 @@ def floor(problem, n: int, inputs: int) -> tuple[float, float]:
     for _ in range(3):
         optimizer.step(closure)
     u = problem.solution(u0, w.detach(), False)
-    return float(problem.loss(u, u0, False)), float(relative_errors(u, problem.reference(u0, (n, n), False)).mean())
+    return float(problem.loss(u, u0, False)), float(relative_error(u, problem.reference(u0, (n, n), False)).mean())
 
 
 def main() -> None:

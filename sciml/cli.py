@@ -3,20 +3,29 @@
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE
-    sciml train fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K [--pushforward]]
-                [--config TOML] [--set key=value ...]         (under torchrun: data-parallel)
-    sciml train plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P] [--set train.key=value ...]
-    sciml train pinn|lpinn --problem NAME [--beta B] [--nu V] [--rho R] --out DIR [--set model|train.key=value ...]
-    sciml train nsm --problem reaction-diffusion|burgers|nlse|poisson|poisson-2d [--nu V] --out DIR [--set ...]
-    sciml compare RUN [--data TEST.h5] [--out DIR]
-    sciml evaluate RUN --data ODE_TEST.h5 [--sample i] [--out DIR]
+    sciml train operator --model fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K
+                [--pushforward]]                                     (under torchrun: data-parallel)
+    sciml train pinn --model pinn|lpinn --problem NAME [--beta B] [--nu V] [--rho R] --out DIR
+    sciml train nsm [--problem reaction-diffusion|burgers|nlse|poisson|poisson-2d] [--nu V] [--rho R] --out DIR
+    sciml train rnn --model plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P | --hidden H]
+    sciml evaluate RUN [--data TEST.h5] [--sample i | --samples N] [--out DIR]
+    sciml check-kernels [--device cuda]
     sciml demo [--out DIR]
+
+Every ``train`` family takes ``--config TOML`` and ``--set section.key=value``; its ``--help`` lists its
+options, keys and defaults; an option of another family is an error naming the option and the family.
+A mistake of the user's (:class:`~sciml.commands.errors.UsageError`, a bad recipe or dataset file, a
+missing file) is one line on stderr and exit code 2; anything else keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from .commands import evaluate, train_nsm, train_operator, train_pinn, train_rnn
+from .commands.errors import Parser, UsageError
+from .commands.settings import overrides
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -27,46 +36,23 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _overrides(assignments: list[str]) -> dict[str, str]:
-    overrides = {}
-    for assignment in assignments:
-        key, separator, value = assignment.partition("=")
-        if not separator or not key:
-            raise ValueError(f"--set takes key=value (e.g. grid.n=256), got {assignment!r}")
-        overrides[key.strip()] = value.strip()
-    return overrides
-
-
-def _settings(assignments: list[str], allowed: dict[str, tuple[str, ...]], base: dict | None = None) -> dict[str, dict]:
-    """``--set section.key=value`` (over an optional ``base`` of tables) checked against ``allowed`` keys."""
-    from .data.recipe import parse_value
-
-    settings: dict[str, dict] = {section: {} for section in allowed}
-    for section, values in (base or {}).items():
-        settings.setdefault(section, {}).update(values)
-    for key, value in _overrides(assignments).items():
-        section, _, name = key.partition(".")
-        settings.setdefault(section, {})[name] = parse_value(value)
-    if set(settings) - set(allowed):
-        raise ValueError(f"unknown config section(s) {', '.join(sorted(set(settings) - set(allowed)))}; "
-                         f"allowed: {', '.join(allowed)}")
-    for section, keys in allowed.items():
-        unknown = set(settings[section]) - set(keys)
-        if unknown:
-            raise ValueError(f"unknown {section} key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(keys)}")
-    return settings
-
-
 def _generate(args: argparse.Namespace) -> int:
     from .data import generate, load, parse_shard
+    from .data.simulate import check_device
 
-    overrides = _overrides(args.set)
+    if args.batch_size < 1:
+        raise UsageError(f"sciml generate: --batch-size must be >= 1, got {args.batch_size}")
+    try:  # the user's --shard and --device, checked before any work
+        shard, _ = parse_shard(args.shard), check_device(args.device)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    values = overrides(args.set)
     if args.samples is not None:
-        overrides["samples"] = str(args.samples)
+        values["samples"] = str(args.samples)
     if args.seed is not None:
-        overrides["seed"] = str(args.seed)
-    recipe = load(args.recipe, overrides)
-    path = generate(recipe, args.out, shard=parse_shard(args.shard), batch_size=args.batch_size,
+        values["seed"] = str(args.seed)
+    recipe = load(args.recipe, values)
+    path = generate(recipe, args.out, shard=shard, batch_size=args.batch_size,
                     overwrite=args.overwrite, progress=not args.quiet, device=args.device)
     print(f"wrote {path}")
     return 0
@@ -90,188 +76,22 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
-def _train_rnn(args: argparse.Namespace) -> int:
-    import dataclasses
-
+def _check_kernels(args: argparse.Namespace) -> int:
     import torch
 
-    from .data import open_checked
-    from .models import ALRNN, PLRNN, ShallowPLRNN, save
-    from .train import TeacherForcingConfig, train_teacher_forcing
+    from solvers.spectral import backend, self_check
 
-    allowed = {"train": tuple(field.name for field in dataclasses.fields(TeacherForcingConfig))}
-    config = TeacherForcingConfig(**{"epochs": args.epochs, **_settings(args.set, allowed)["train"]})
-    with open_checked(args.data) as handle:
-        field = "observed" if "observed" in handle else "u"
-        if handle[field].ndim != 3:
-            raise ValueError(f"{args.data}: {args.model} trains on ODE trajectories (samples, time, dim), "
-                             f"got a field of shape {handle[field].shape}")
-        trajectory = torch.as_tensor(handle[field][args.sample]).float()
-    mean, std = trajectory.mean(0), trajectory.std(0)
-    observed = trajectory.shape[1]
-    torch.manual_seed(config.seed)
-    model = {"plrnn": lambda: PLRNN(observed, args.latent),
-             "shplrnn": lambda: ShallowPLRNN(observed, args.latent, args.hidden),
-             "alrnn": lambda: ALRNN(observed, args.latent, args.pwl)}[args.model]()
-    history = train_teacher_forcing(model, (trajectory - mean) / std, config, progress=not args.quiet)
-    path = save(model, f"{args.out}/last.pt", history=dataclasses.asdict(history),
-                metadata={"data": str(args.data), "field": field, "sample": args.sample, "mean": mean.tolist(),
-                          "std": std.tolist()})
-    print(f"final loss {history.loss[-1]:.4e}, alpha {history.alpha[-1]:.3f}, "
-          f"{sum(history.seconds) / len(history.seconds):.2f} s an epoch; checkpoint {path}")
-    return 0
-
-
-def _train_pinn(args: argparse.Namespace) -> int:
-    import dataclasses
-    import inspect
-
-    from .evaluate.pinn_report import compare_pinn
-    from .models import LPINN, PINN, save
-    from .train import PINNConfig, make_problem, train_pinn
-
-    problem = make_problem(args.problem, beta=args.beta, nu=args.nu, rho=args.rho)
-    allowed = {"model": tuple(name for name in inspect.signature(PINN).parameters
-                              if name not in ("x_range", "t_range", "outputs")),
-               "train": tuple(field.name for field in dataclasses.fields(PINNConfig))}
-    settings = _settings(args.set, allowed)
-    config = PINNConfig(**settings["train"])
-    options = {"periodic": args.model == "lpinn" or problem.boundary == "periodic", **settings["model"]}
-    model = (LPINN if args.model == "lpinn" else PINN)(x_range=problem.x_range, t_range=(0.0, problem.t_max), **options)
-    history = train_pinn(model, problem, config, progress=not args.quiet)
-    path = save(model, f"{args.out}/last.pt", problem=problem.spec(), train=dataclasses.asdict(config),
-                history=dataclasses.asdict(history))
-    metrics, report = compare_pinn(args.out, f"{args.out}/report")
-    lbfgs = history.lbfgs
-    print(f"relative L2 against the solver {metrics['relative L2']:.3e} after {history.seconds:.1f} s"
-          + (f"; L-BFGS {lbfgs['iterations']} iterations, stopped: {lbfgs['reason']}" if lbfgs else "")
-          + f"; checkpoint {path}; report {report}")
-    return 0
-
-
-def _train_nsm(args: argparse.Namespace) -> int:
-    import dataclasses
-    import inspect
-
-    from .evaluate.nsm_report import compare_self_supervised
-    from .models import NSM, save
-    from .train.self_supervised import SelfSupervisedConfig, train_self_supervised
-    from .train.spectral_residual import NLSE, Burgers, Poisson, ReactionDiffusion
-
-    problems = {"reaction-diffusion": (ReactionDiffusion, {}), "burgers": (Burgers, {}), "nlse": (NLSE, {}),
-                "poisson": (Poisson, {"dimensions": 1}), "poisson-2d": (Poisson, {"dimensions": 2})}
-    if args.problem not in problems:
-        raise ValueError(f"unknown problem {args.problem!r} for nsm; allowed: {', '.join(problems)}")
-    kind, fields = problems[args.problem]
-    options = {name: value for name, value in (("nu", args.nu), ("rho", args.rho)) if value is not None}
-    inapplicable = sorted(set(options) - {field.name for field in dataclasses.fields(kind)})
-    if inapplicable:
-        raise ValueError(f"--{', --'.join(inapplicable)} does not apply to nsm problem {args.problem!r}")
-    problem = kind(**fields, **options)
-    allowed = {"model": tuple(name for name in inspect.signature(NSM).parameters
-                              if name not in ("in_channels", "out_channels", "kinds")),
-               "train": tuple(field.name for field in dataclasses.fields(SelfSupervisedConfig)
-                              if field.name != "spectral")}
-    settings = _settings(args.set, allowed)
-    grid = tuple(33 if kind == "chebyshev" else 64 for kind in problem.kinds)
-    config = SelfSupervisedConfig(**{"grid": grid, **settings["train"]})
-    modes = (12, 16) if len(config.grid) == 2 else (16,)
-    model = NSM(problem.channels, problem.channels, kinds=problem.kinds, **{"modes": modes, **settings["model"]})
-    history = train_self_supervised(model, problem, config, progress=not args.quiet)
-    path = save(model, f"{args.out}/last.pt", residual_problem=problem.spec(), train=dataclasses.asdict(config),
-                history=dataclasses.asdict(history))
-    metrics, report = compare_self_supervised(args.out, f"{args.out}/report")
-    print(f"relative L2 against the solver {metrics['relative L2 (mean)']:.3e} after {history.seconds:.1f} s "
-          f"({len(history.loss)} steps); checkpoint {path}; report {report}")
-    return 0
-
-
-def _evaluate(args: argparse.Namespace) -> int:
-    from .evaluate.reconstruction import evaluate
-
-    metrics, report = evaluate(args.run, args.data, args.out or f"{args.run}/evaluation", sample=args.sample)
-    for name, value in metrics.items():
-        print(f"{name}: {value:.4g}")
-    print(f"report: {report}")
-    return 0
-
-
-def _train(args: argparse.Namespace) -> int:
-    if args.model in ("pinn", "lpinn"):
-        return _train_pinn(args)
-    if args.model == "nsm":
-        return _train_nsm(args)
-    if args.data is None:
-        raise ValueError(f"sciml train {args.model} needs --data")
-    if args.model in ("plrnn", "shplrnn", "alrnn"):
-        return _train_rnn(args)
-    import dataclasses
-    import inspect
-    import tomllib
-    from pathlib import Path
-
-    import torch
-
-    from .data import OperatorPairs, Windows
-    from .models import FNO, MGTFNO, TFNO, MgNO
-    from .train import LOSSES, Rollout, TrainConfig, Trainer
-
-    models = {"fno": FNO, "tfno": TFNO, "mgtfno": MGTFNO, "mgno": MgNO}
-    signature = inspect.signature(FNO if args.model == "tfno" else models[args.model])
-    allowed = {
-        "model": tuple(name for name in signature.parameters if name not in ("in_channels", "out_channels")),
-        "train": tuple(field.name for field in dataclasses.fields(TrainConfig)),
-    }
-    settings = _settings(args.set, allowed, tomllib.loads(Path(args.config).read_text()) if args.config else None)
-    train_settings = {"epochs": args.epochs, **settings["train"]}
-    config = TrainConfig(**train_settings)
-    if args.rollout > 1 and args.lag != 1:
-        raise ValueError("--rollout trains on consecutive snapshots; it cannot be combined with --lag")
-    data = Windows(args.data, inputs=1, outputs=args.rollout) if args.rollout > 1 else OperatorPairs(args.data, lag=args.lag)
-    samples = data.shape[0]
-    validation_samples = max(1, round(args.validation_fraction * samples))
-    per_sample = len(data) // samples
-    cut = (samples - validation_samples) * per_sample
-    train, validation = torch.utils.data.Subset(data, range(cut)), torch.utils.data.Subset(data, range(cut, len(data)))
-    channels = data[0]["x"].shape[-2]
-    torch.manual_seed(config.seed)
-    model = models[args.model](in_channels=channels, out_channels=channels, **settings["model"])
-    rollout = Rollout(args.rollout, args.pushforward) if args.rollout > 1 else None
-    trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out, forward=rollout,
-                      metadata={"data": str(args.data), "lag": args.lag, "standardize": False,
-                                "rollout": args.rollout, "pushforward": args.pushforward})
-    history = trainer.fit(train, validation, progress=not args.quiet)
-    if trainer.rank == 0:
-        print(f"validation relative error {history.validation[-1]:.4e} after {trainer.epoch} epochs; "
-              f"checkpoint {args.out}/last.pt")
-    return 0
-
-
-def _compare(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .evaluate import compare
-    from .evaluate.nsm_report import compare_self_supervised
-    from .evaluate.pinn_report import compare_pinn
-    from .models import load
-
-    out = args.out or f"{args.run}/report"
-    extra = load(Path(args.run) / "last.pt")[1]
-    if "problem" in extra or "residual_problem" in extra:
-        metrics, report = (compare_pinn if "problem" in extra else compare_self_supervised)(args.run, out)
-        for name, value in metrics.items():
-            print(f"{name}: {value:.4g}")
-    elif args.data is None:
-        raise ValueError(f"{args.run} holds a neural operator: sciml compare needs --data (held-out HDF5 dataset)")
-    else:
-        report = compare(args.run, args.data, out, samples=args.samples)
-    print(f"report: {report}")
-    return 0
+    if not backend.triton_runs_on(torch.device(args.device)):
+        raise UsageError(f"sciml check-kernels: Triton cannot run on {args.device} (it needs CUDA and the triton "
+                         "package, or TRITON_INTERPRET=1 on a CPU)")
+    rows = self_check.check_all(args.device)
+    print(self_check.table(rows))
+    return 0 if all(row.passed for row in rows) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sciml", description="Solvers, datasets and learned surrogates.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="sciml", description="Solvers, datasets and learned surrogates.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     generate = commands.add_parser("generate", help="generate a dataset file from a recipe")
     generate.add_argument("recipe", help="a recipe name (see datasets/) or a path to a .toml recipe")
@@ -297,50 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("file")
     inspect.set_defaults(handler=_inspect)
 
-    train = commands.add_parser("train", help="train a neural operator, or a PWL RNN on ODE trajectories")
-    train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno", "plrnn", "shplrnn", "alrnn", "pinn", "lpinn",
-                                                "nsm"))
-    train.add_argument("--data", help="HDF5 dataset (operators: pairs u(t) -> u(t + lag); RNNs: ODE trajectories)")
-    train.add_argument("--out", required=True, help="run folder (checkpoints; rerun to resume)")
-    train.add_argument("--epochs", type=int, default=50)
-    train.add_argument("--lag", type=int, default=1, help="target snapshot offset (default 1)")
-    train.add_argument("--rollout", type=int, default=1,
-                       help="train autoregressively over this many consecutive steps (default 1: one-step pairs)")
-    train.add_argument("--pushforward", action="store_true",
-                       help="with --rollout: detach each step's input, no gradient through the chain (pushforward trick)")
-    train.add_argument("--loss", choices=("l2", "l1", "h1"), default="l2")
-    train.add_argument("--validation-fraction", type=float, default=0.1, help="last samples held out")
-    train.add_argument("--config", help="TOML with [model] and [train] tables")
-    train.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                       help="override, e.g. model.width=32 or train.learning_rate=3e-3")
-    train.add_argument("--latent", type=int, default=20, help="RNNs: latent units M (default 20)")
-    train.add_argument("--pwl", type=int, default=2, help="AL-RNN: piecewise-linear units P (default 2)")
-    train.add_argument("--hidden", type=int, default=50, help="shallow PLRNN: hidden units (default 50)")
-    train.add_argument("--sample", type=int, default=0, help="RNNs: the trajectory (sample) to train on")
-    train.add_argument("--problem", default="convection", help="PINN/LPINN: convection (default), "
-                       "convection-diffusion, burgers, reaction-diffusion; NSM: reaction-diffusion, burgers, "
-                       "nlse, poisson, poisson-2d")
-    train.add_argument("--beta", type=float, help="PINN/LPINN: convection speed (default 30)")
-    train.add_argument("--nu", type=float, help="PINN/LPINN/NSM (reaction-diffusion, burgers): viscosity or "
-                       "diffusivity (problem's default)")
-    train.add_argument("--rho", type=float, help="PINN/LPINN/NSM (reaction-diffusion): reaction rate (default 5)")
-    train.add_argument("--quiet", action="store_true")
-    train.set_defaults(handler=_train)
+    train = commands.add_parser("train", help="train a model of one family: operator, pinn, nsm or rnn",
+                                description="Train a model; each family has its own options "
+                                "(sciml train FAMILY --help).")
+    families = train.add_subparsers(dest="family", required=True, parser_class=Parser)
+    for family in (train_operator, train_pinn, train_nsm, train_rnn):
+        family.add(families)
 
-    evaluate = commands.add_parser("evaluate", help="evaluate a PWL RNN run on a held-out ODE trajectory")
-    evaluate.add_argument("run", help="run folder with last.pt")
-    evaluate.add_argument("--data", required=True, help="HDF5 file of ODE trajectories (clean field u)")
-    evaluate.add_argument("--sample", type=int, default=0, help="the test trajectory (default 0)")
-    evaluate.add_argument("--out", help="report folder (default: RUN/evaluation)")
-    evaluate.set_defaults(handler=_evaluate)
+    evaluate.add(commands)
 
-    compare = commands.add_parser("compare", help="compare a trained model with the solver on held-out data")
-    compare.add_argument("run", help="run folder with last.pt")
-    compare.add_argument("--data", help="held-out HDF5 dataset (operators; PINN and NSM runs are compared with "
-                         "their problem's solver)")
-    compare.add_argument("--out", help="report folder (default: RUN/report)")
-    compare.add_argument("--samples", type=int, default=32, help="held-out samples used (default 32)")
-    compare.set_defaults(handler=_compare)
+    kernels = commands.add_parser("check-kernels",
+                                  help="compare every Triton kernel with its torch reference on a device")
+    kernels.add_argument("--device", default="cuda",
+                         help="the device to check (default: cuda; cpu needs TRITON_INTERPRET=1)")
+    kernels.set_defaults(handler=_check_kernels)
 
     demo = commands.add_parser("demo", help="solve the NLSE demo cases and write a report")
     demo.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
@@ -351,14 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     from .data import DatasetFileError, RecipeError
 
+    command = "sciml"
     try:
+        args, unknown = build_parser().parse_known_args(argv)
+        command = " ".join(("sciml", args.command, getattr(args, "family", "") or "")).strip()
+        if unknown:
+            options = [word for word in unknown if word.startswith("-")] or unknown
+            raise UsageError(f"{' '.join(options)}: not an option of {command} (see {command} --help)")
         return args.handler(args)
-    except (RecipeError, DatasetFileError, ValueError, TypeError, FileExistsError, PermissionError,
-            FileNotFoundError) as error:
-        print(f"sciml {args.command}: error: {error}", file=sys.stderr)
+    except (UsageError, RecipeError, DatasetFileError, FileExistsError, PermissionError, FileNotFoundError) as error:
+        message = str(error)
+        print(message if message.startswith("sciml") else f"{command}: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from sciml.cli import main
-from sciml.models import FNO, NSM, load
+from sciml.models import FNO, NSM, load_checkpoint
 from sciml.models.nsm import NSMConv
 from sciml.train.self_supervised import SelfSupervisedConfig, evaluate, train_self_supervised
 from sciml.train.spectral_residual import NLSE, Burgers, Poisson, ReactionDiffusion, make_residual_problem
@@ -196,12 +196,12 @@ def test_cli_trains_and_compares_an_nsm(tmp_path, capsys):
     assert main(["train", "nsm", "--problem", "reaction-diffusion", "--nu", "0.05", "--out", str(run), "--quiet",
                  "--set", "model.width=8", "--set", "model.layers=2", "--set", "model.modes=[4, 6]",
                  "--set", "train.grid=[9, 16]", "--set", "train.steps=20", "--set", "train.samples=20"]) == 0
-    assert "relative L2 against the solver" in capsys.readouterr().out
-    assert main(["compare", str(run), "--out", str(tmp_path / "report")]) == 0
+    assert "final loss" in capsys.readouterr().out
+    assert main(["evaluate", str(run), "--out", str(tmp_path / "report")]) == 0
     assert float(capsys.readouterr().out.split("relative L2 (mean): ")[1].split()[0]) < 1.0
     assert (tmp_path / "report" / "solution.png").is_file()
     assert main(["train", "nsm", "--problem", "heat", "--out", str(run)]) == 2
-    assert "allowed: reaction-diffusion, burgers, nlse, poisson" in capsys.readouterr().err
+    assert "choose from 'reaction-diffusion', 'burgers', 'nlse', 'poisson'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("problem, options", [("burgers", ["--nu", "0.2"]), ("nlse", [])])
@@ -210,11 +210,11 @@ def test_cli_trains_and_compares_burgers_and_nlse(tmp_path, capsys, problem, opt
     assert main(["train", "nsm", "--problem", problem, *options, "--out", str(run), "--quiet",
                  "--set", "model.width=8", "--set", "model.layers=2", "--set", "model.modes=[4, 6]",
                  "--set", "train.grid=[9, 16]", "--set", "train.steps=30", "--set", "train.samples=16"]) == 0
-    assert "relative L2 against the solver" in capsys.readouterr().out
-    model, extra = load(run / "last.pt")
+    assert "final loss" in capsys.readouterr().out
+    model, extra = load_checkpoint(run)
     assert extra["residual_problem"]["problem"] == problem and model.config["out_channels"] == (problem == "nlse") + 1
-    assert main(["compare", str(run), "--out", str(tmp_path / "report")]) == 0
+    assert main(["evaluate", str(run), "--out", str(tmp_path / "report")]) == 0
     assert float(capsys.readouterr().out.split("relative L2 (mean): ")[1].split()[0]) < 1.0
     assert (tmp_path / "report" / "solution.png").is_file()
     assert main(["train", "nsm", "--problem", problem, "--rho", "1", "--out", str(run)]) == 2
-    assert f"--rho does not apply to nsm problem '{problem}'" in capsys.readouterr().err
+    assert f"sciml train nsm: --rho does not apply to problem '{problem}'" in capsys.readouterr().err

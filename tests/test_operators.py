@@ -1,11 +1,12 @@
-"""Fourier layers, FNO/TFNO/MG-TFNO and MgNO: factorized equals dense, gradients, resolution, checkpoints, errors."""
+"""Fourier layers, FNO/TFNO/MG-TFNO, MgNO and NSM: factorized equals dense, gradients, resolution, checkpoints,
+errors, bfloat16 mixed precision."""
 
 import math
 
 import pytest
 import torch
 
-from sciml.models import FACTORIZATIONS, FNO, MGTFNO, TFNO, MgNO, SpectralConv, load, save
+from sciml.models import FACTORIZATIONS, FNO, MGTFNO, NSM, TFNO, MgNO, SpectralConv, load_checkpoint, save_checkpoint
 from solvers.spectral import contraction
 
 
@@ -81,8 +82,8 @@ def test_fno_evaluates_at_another_resolution():
 def test_checkpoint_round_trip(tmp_path):
     model = TFNO(in_channels=2, out_channels=1, modes=(5, 4), width=8, layers=2, projection=8)
     x = torch.randn(2, 2, 12, 10)
-    path = save(model, tmp_path / "runs" / "model.pt", epoch=7)
-    rebuilt, extra = load(path)
+    path = save_checkpoint(model, tmp_path / "runs" / "model.pt", epoch=7)
+    rebuilt, extra = load_checkpoint(path)
     assert isinstance(rebuilt, TFNO) and extra == {"epoch": 7}
     assert torch.equal(rebuilt(x), model(x))
 
@@ -93,7 +94,7 @@ def test_checkpoint_round_trip(tmp_path):
     (lambda: SpectralConv(2, 2, 40)(torch.randn(1, 2, 32)), ValueError, "40 modes asked along a dimension of 32"),
     (lambda: SpectralConv(2, 2, 4, factorization="svd"), ValueError, "unknown factorization 'svd'"),
     (lambda: SpectralConv(2, 2, 4, factorization="cp", rank=2.0), ValueError, "rank is a fraction"),
-    (lambda: load("missing.pt"), FileNotFoundError, "no checkpoint"),
+    (lambda: load_checkpoint("missing.pt"), FileNotFoundError, "no checkpoint"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
@@ -121,7 +122,7 @@ def test_mgno_gradients_resolutions_and_checkpoint(tmp_path):
     for name, parameter in model.named_parameters():
         assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
     x = torch.randn(1, 1, 16, 16)
-    rebuilt, _ = load(save(model, tmp_path / "mgno.pt"))
+    rebuilt, _ = load_checkpoint(save_checkpoint(model, tmp_path / "mgno.pt"))
     assert torch.equal(rebuilt(x), model(x))
     with pytest.raises(ValueError, match="divisible by 2\\^\\(levels - 1\\) = 4"):
         model(torch.randn(1, 1, 18, 16))
@@ -172,10 +173,46 @@ def test_mgtfno_is_equivariant_to_patch_shifts_and_reduces_to_tfno(tmp_path):
     single = MGTFNO(modes=6, width=8, layers=2, projection=8, patches=1, levels=0, overlap=0.0)
     x = torch.randn(3, 1, 48)
     assert torch.equal(single(x), single.operator(x))
-    rebuilt, _ = load(save(model, tmp_path / "mgtfno.pt"))
+    rebuilt, _ = load_checkpoint(save_checkpoint(model, tmp_path / "mgtfno.pt"))
     probe = torch.randn(1, 2, 32, 16, dtype=torch.float64)
     assert torch.equal(rebuilt.double()(probe), model(probe))
     with pytest.raises(ValueError, match="2\\*\\*levels <= patches"):
         MGTFNO(patches=2, levels=2)
     with pytest.raises(ValueError, match="divisible by patches = 4"):
         model(torch.randn(1, 2, 30, 16, dtype=torch.float64))
+
+
+OPERATORS = {
+    **{f"FNO-{kind}": lambda d, kind=kind: FNO(2, 2, modes=(4,) * d, width=8, layers=2, projection=8,
+                                               factorization=kind, rank=0.5) for kind in FACTORIZATIONS},
+    "TFNO": lambda d: TFNO(2, 2, modes=(4,) * d, width=8, layers=2, projection=8),
+    "MGTFNO": lambda d: MGTFNO(2, 2, modes=(4,) * d, width=8, layers=1, projection=8, patches=2, levels=1),
+    "MgNO": lambda d: MgNO(2, 2, width=4, layers=2, levels=2, dimensions=d),
+    "NSM": lambda d: NSM(2, 2, kinds=("chebyshev", "fourier")[2 - d:], modes=(4, 6)[2 - d:], width=8, layers=2),
+}
+
+
+@pytest.mark.parametrize("dimensions", [1, 2])
+@pytest.mark.parametrize("name", list(OPERATORS))
+def test_bfloat16_autocast_trains_every_operator(name, dimensions):
+    """Under bfloat16 autocast the output is within bfloat16 accuracy of float32 and every parameter gets a
+    finite gradient (the transforms run in float32)."""
+    torch.manual_seed(0)
+    model = OPERATORS[name](dimensions)
+    space = (9, 16) if name == "NSM" and dimensions == 2 else (16,) * dimensions  # Chebyshev: 2^k + 1 points
+    x = torch.randn(2, 2, *space)
+    reference = model(x).detach()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = model(x)
+    assert float((y.detach().float() - reference).norm() / reference.norm()) < 3e-2
+    y.float().square().mean().backward()
+    for parameter_name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.isfinite().all(), parameter_name
+
+
+def test_spectral_conv_transforms_half_precision_inputs_in_float32():
+    torch.manual_seed(0)
+    layer = SpectralConv(3, 2, (4, 3))
+    x = torch.randn(2, 3, 12, 10)
+    y = layer(x.bfloat16())
+    assert y.dtype == torch.float32 and torch.equal(y, layer(x.bfloat16().float()))

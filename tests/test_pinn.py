@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from sciml.cli import main
-from sciml.models import LPINN, PINN, load, save
+from sciml.models import LPINN, PINN, load_checkpoint, save_checkpoint
 from sciml.models.jet import Jet
 from sciml.train import PINNConfig, Problem, make_problem, minimize_lbfgs, predict, train_pinn
 from sciml.train.collocation import resample, sample
@@ -170,8 +170,8 @@ def test_lpinn_recovers_characteristics_of_fast_convection():
 def test_checkpoint_round_trip_keeps_float64(tmp_path):
     model = LPINN(x_range=(0.0, 1.0), width=8, depth=2).double()
     model.state.layers[0].weight.data += 1e-12
-    path = save(model, tmp_path / "m.pt", problem={})
-    loaded, extra = load(path)
+    path = save_checkpoint(model, tmp_path / "m.pt", problem={})
+    loaded, extra = load_checkpoint(path)
     z = torch.rand(5, 2, dtype=torch.float64)
     assert torch.equal(loaded(z), model(z)) and extra["problem"] == {}
 
@@ -195,15 +195,16 @@ def test_configuration_errors():
 
 def test_cli_trains_and_compares_a_pinn(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train", "lpinn", "--problem", "convection", "--beta", "5", "--out", str(run), "--quiet",
+    assert main(["train", "pinn", "--model", "lpinn", "--problem", "convection", "--beta", "5", "--out", str(run),
+                 "--quiet",
                  "--set", "model.width=8", "--set", "model.depth=2", "--set", "train.points=200",
                  "--set", "train.adam_steps=50", "--set", "train.lbfgs_iterations=50"]) == 0
-    assert "relative L2 against the solver" in capsys.readouterr().out
-    assert main(["compare", str(run), "--out", str(tmp_path / "report")]) == 0
+    assert "final loss" in capsys.readouterr().out
+    assert main(["evaluate", str(run), "--out", str(tmp_path / "report")]) == 0
     out = capsys.readouterr().out
     assert float(out.split("relative L2: ")[1].split()[0]) < 0.1
     assert (tmp_path / "report" / "fields.png").is_file()
     assert main(["train", "pinn", "--out", str(run), "--set", "model.widht=3"]) == 2
     assert "allowed: periodic, width" in capsys.readouterr().err
-    assert main(["train", "fno", "--out", str(run)]) == 2
-    assert "needs --data" in capsys.readouterr().err
+    assert main(["train", "operator", "--model", "fno", "--out", str(run)]) == 2
+    assert "the following arguments are required: --data" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from sciml.cli import main as cli
-from sciml.models import FNO, load
+from sciml.models import BEST, FNO, LAST, load_checkpoint, read_checkpoint
 from sciml.train import RelativeH1, RelativeLp, Rollout, TrainConfig, Trainer
 from sciml.train.distributed import GlobalBatchSampler
 
@@ -73,17 +73,18 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     resumed = Trainer(_model(), RelativeLp(), config, out=tmp_path / "resumed")
     history = resumed.fit(Pairs(64, 0), Pairs(16, 1), progress=False)
     assert resumed.epoch == 4 and len(history.train) == 4
-    straight, _ = load(tmp_path / "straight" / "last.pt")
-    again, _ = load(tmp_path / "resumed" / "last.pt")
+    straight, _ = load_checkpoint(tmp_path / "straight" / "last.pt")
+    again, _ = load_checkpoint(tmp_path / "resumed" / "last.pt")
     for (name, p), q in zip(straight.state_dict().items(), again.state_dict().values()):
         assert torch.equal(p, q), name
 
 
 def test_train_cli_refuses_unknown_keys_and_mismatched_data(tmp_path, capsys):
-    assert cli(["train", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run"),
+    run = str(tmp_path / "run")
+    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", run,
                 "--set", "model.depth=3"]) == 2
     assert "unknown model key(s) depth; allowed: modes, width" in capsys.readouterr().err
-    assert cli(["train", "fno", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "run")]) == 2
+    assert cli(["train", "operator", "--model", "fno", "--data", str(tmp_path / "none.h5"), "--out", run]) == 2
     assert "no such file" in capsys.readouterr().err
 
 
@@ -117,3 +118,29 @@ def test_global_batches_are_split_across_processes():
         assert sum((ranks[r][step][0] for r in range(3)), []) == indices
         assert all(ranks[r][step][1] == size for r in range(3))
     assert len(GlobalBatchSampler(17, 8, False, 0, rank=1, world_size=2)) == 2  # the last single sample is dropped
+
+
+class Opposite(Pairs):
+    """The negated targets: the better the operator learns ``Pairs``, the worse it does here."""
+
+    def __getitem__(self, i):
+        item = super().__getitem__(i)
+        return {"x": item["x"], "y": -item["y"]}
+
+
+def test_early_stopping_restores_the_best_weights(tmp_path):
+    config = TrainConfig(epochs=8, batch_size=16, learning_rate=5e-3, warmup_steps=5, patience=2)
+    trainer = Trainer(_model(), RelativeLp(), config, out=tmp_path)
+    history = trainer.fit(Pairs(64, 0), Opposite(16, 1), progress=False)
+    best = min(range(len(history.validation)), key=history.validation.__getitem__)
+    assert len(history.validation) == best + 1 + config.patience < config.epochs, history.validation
+    last, best_checkpoint = read_checkpoint(tmp_path / LAST), read_checkpoint(tmp_path / BEST)
+    assert last["best"] == history.validation[best] and last["finished"]
+    for key, value in best_checkpoint["state"].items():
+        assert torch.equal(value, last["state"][key]) and torch.equal(value, trainer.model.state_dict()[key]), key
+
+
+def test_mixed_precision_training_learns(tmp_path):
+    config = TrainConfig(epochs=6, batch_size=16, learning_rate=5e-3, warmup_steps=5, mixed_precision=True)
+    history = Trainer(_model(), RelativeLp(), config).fit(Pairs(64, 0), Pairs(16, 1), progress=False)
+    assert all(math.isfinite(value) for value in history.train) and history.validation[-1] < 0.8 * history.validation[0]

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import torch
 
+from solvers import pdes
+from solvers import systems as ode_systems
+
 _DISTRIBUTIONS = ("uniform", "log_uniform", "normal", "choice")
 _SECTIONS = {
     "name": None, "description": None, "system": None, "samples": None, "seed": None, "noise": None,
@@ -24,8 +27,8 @@ _SECTIONS = {
     "time": ("start", "end", "snapshots", "transient"),
     "solver": ("method", "rtol", "atol", "dt", "clip"),
 }
-SYSTEMS = ("nlse", "burgers", "kdv", "convection", "reaction_diffusion", "lorenz63", "rossler", "lorenz96")
-ODE_SYSTEMS = ("lorenz63", "rossler", "lorenz96")
+ODE_SYSTEMS = tuple(ode_systems.SYSTEMS)  # the registries are the one source of the names
+SYSTEMS = ("nlse", *pdes.EQUATIONS, *ODE_SYSTEMS)
 
 
 class RecipeError(ValueError):

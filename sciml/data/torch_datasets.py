@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .channels import to_channels
+from .recipe import ODE_SYSTEMS
 from .store import open_checked
 
 
@@ -47,11 +49,7 @@ def statistics(path: str | Path, field: str = "u") -> dict[str, list[float]]:
 
 def _channels(x: torch.Tensor, system: str) -> torch.Tensor:
     """``(..., n)`` field to ``(..., C, n)``; ODE states ``(..., dim)`` unchanged."""
-    if system in ("lorenz63", "rossler", "lorenz96"):
-        return x
-    if x.is_complex():
-        return torch.stack([x.real, x.imag], dim=-2)
-    return x.unsqueeze(-2)
+    return x if system in ODE_SYSTEMS else to_channels(x)
 
 
 class _FileDataset(Dataset):
@@ -74,7 +72,7 @@ class _FileDataset(Dataset):
             self._handle, self._pid = open_checked(self.path), os.getpid()
         x = _channels(torch.as_tensor(np.asarray(self._handle[self.field][sample, times])), self.system)
         if self._mean is not None:
-            shape = (-1, 1) if self.system not in ("lorenz63", "rossler", "lorenz96") else (-1,)
+            shape = (-1, 1) if self.system not in ODE_SYSTEMS else (-1,)
             x = (x - self._mean.reshape(shape)) / self._std.reshape(shape)
         return x.to(self.dtype)
 

@@ -1,6 +1,6 @@
 """Evaluation: learned-versus-numerical comparison, figures and reports; dynamical-systems reconstruction metrics."""
 
-from .compare import compare, relative_l2, rollout
+from .compare import compare, rollout
 from .dsr import (
     hellinger_spectrum,
     max_lyapunov_flow,
@@ -8,7 +8,8 @@ from .dsr import (
     state_space_divergence,
     state_space_divergence_gmm,
 )
+from .errors import relative_error
 from .symbolic import SymbolicGraph, symbolic_graph
 
-__all__ = ["compare", "rollout", "relative_l2", "state_space_divergence", "state_space_divergence_gmm",
+__all__ = ["compare", "rollout", "relative_error", "state_space_divergence", "state_space_divergence_gmm",
            "hellinger_spectrum", "max_lyapunov_map", "max_lyapunov_flow", "SymbolicGraph", "symbolic_graph"]

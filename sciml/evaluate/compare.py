@@ -1,6 +1,6 @@
 """Learned against numerical: roll a trained operator out on held-out data and compare.
 
-For a run (``last.pt`` with the lag it was trained at) and a test file (the solver's data):
+For a run (its last checkpoint, with the lag it was trained at) and a test file (the solver's data):
 relative L2 error per rollout step, its growth, invariants (mass and energy for the NLSE) of the
 learned rollout against the solver's, the spectrum of the error, and speed: model inference time per
 trajectory against re-solving the same samples with the recipe's solver, plus the solver at looser
@@ -20,19 +20,12 @@ import torch
 from solvers import nlse
 from solvers.integrators import SolverError
 
+from ..data.channels import from_channels, to_channels
 from ..data.recipe import ODE_SYSTEMS, parse
 from ..data.simulate import simulate
-from ..data.store import open_checked
-from ..models import checkpoint
-
-
-def _to_channels(u: torch.Tensor) -> torch.Tensor:
-    """``(..., n)`` field to ``(..., C, n)`` (complex -> Re, Im)."""
-    return torch.stack([u.real, u.imag], -2) if u.is_complex() else u.unsqueeze(-2)
-
-
-def _from_channels(x: torch.Tensor, complex_field: bool) -> torch.Tensor:
-    return torch.complex(x[..., 0, :], x[..., 1, :]) if complex_field else x[..., 0, :]
+from ..data.store import DatasetFileError, open_checked
+from ..models.checkpoint import load_checkpoint
+from .errors import relative_error
 
 
 def rollout(model: torch.nn.Module, x0: torch.Tensor, steps: int) -> torch.Tensor:
@@ -42,11 +35,6 @@ def rollout(model: torch.nn.Module, x0: torch.Tensor, steps: int) -> torch.Tenso
         for _ in range(steps):
             states.append(model(states[-1]))
     return torch.stack(states, dim=1)
-
-
-def relative_l2(prediction: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
-    """``(B, T, ...)`` -> ``(B, T)``: ``||pred - truth|| / ||truth||`` per sample and time."""
-    return (prediction - truth).flatten(2).norm(dim=2) / truth.flatten(2).norm(dim=2).clamp_min(1e-30)
 
 
 def _loosened(recipe_data: dict) -> list[tuple[str, dict]]:
@@ -62,15 +50,16 @@ def _loosened(recipe_data: dict) -> list[tuple[str, dict]]:
     return settings
 
 
-def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 32) -> Path:
-    """Compare the model of ``run`` with the solver data in ``data``; figures and report into ``out``."""
+def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 32) -> tuple[dict[str, float], Path]:
+    """Compare the model of ``run`` with the solver data in ``data``; figures and report into ``out``;
+    ``(metrics, report path)``."""
     run, out = Path(run), Path(out)
-    model, extra = checkpoint.load(run / "last.pt")
+    model, extra = load_checkpoint(run)
     model.eval()
     lag = int(extra.get("metadata", {}).get("lag", 1))
     with open_checked(data) as handle:
         if handle.attrs["system"] in ODE_SYSTEMS:
-            raise ValueError("compare works on field datasets; ODE systems are evaluated with the DSR metrics")
+            raise DatasetFileError(f"{data}: compare works on field datasets; ODE systems are evaluated with the DSR metrics")
         rows = min(samples, handle["u"].shape[0])
         truth = torch.as_tensor(handle["u"][:rows])[:, ::lag]
         t = torch.as_tensor(handle["t"][:])[::lag]
@@ -78,14 +67,14 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
         indices = [int(i) for i in handle["index"][:rows]]
         system, length = str(handle.attrs["system"]), float(handle.attrs["L"])
     complex_field = truth.is_complex()
-    channels = _to_channels(truth).float()
+    channels = to_channels(truth).float()
     if channels.shape[2] != model.config["in_channels"]:
-        raise ValueError(f"the data have {channels.shape[2]} channels, the model expects {model.config['in_channels']}")
+        raise DatasetFileError(f"{data}: the data have {channels.shape[2]} channels, the model expects {model.config['in_channels']}")
     start = time.perf_counter()
     predicted = rollout(model, channels[:, 0], truth.shape[1] - 1)
     model_seconds = (time.perf_counter() - start) / rows
-    prediction = _from_channels(predicted.double(), complex_field)
-    errors = relative_l2(prediction, truth)
+    prediction = from_channels(predicted.double(), complex_field)
+    errors = relative_error(prediction, truth, start=2)
 
     recipe = parse(recipe_data)
     front = []
@@ -96,7 +85,7 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
         except SolverError:  # a step too large to be stable ends the front
             break
         seconds = (time.perf_counter() - begin) / rows
-        front.append((label, seconds, float(relative_l2(solved, truth)[:, -1].mean())))
+        front.append((label, seconds, float(relative_error(solved, truth, start=2)[:, -1].mean())))
     solver_seconds = front[0][1]
 
     out.mkdir(parents=True, exist_ok=True)
@@ -127,7 +116,10 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
     lines += ["", *(f"![{name}]({name}.png)" for name in figures), ""]
     report = out / "report.md"
     report.write_text("\n".join(lines))
-    return report
+    metrics = {"one-step relative L2 (mean)": float(errors[:, 1].mean()),
+               "final-step relative L2 (mean)": float(errors[:, -1].mean()),
+               "speed-up of the model": solver_seconds / model_seconds}
+    return metrics, report
 
 
 def _figures(out: Path, t, truth, prediction, errors, front, model_seconds, system, length) -> list[str]:

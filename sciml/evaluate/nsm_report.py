@@ -1,6 +1,6 @@
 """A self-supervised operator run (NSM or FNO on a residual, or on solver data) against the numerical solution.
 
-For a run folder (``last.pt`` with its problem and training settings) the report gives the mean
+For a run folder (its last checkpoint, with its problem and training settings) the report gives the mean
 relative L2 error on held-out inputs against the reference (our solver), the model's inference time
 for them, and a figure of one held-out solution: reference, learned and error (moduli for complex
 fields; the errors are those of the complex field).
@@ -16,13 +16,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..models import checkpoint  # noqa: E402
-from ..train.self_supervised import SelfSupervisedConfig, predict, relative_errors  # noqa: E402
+from ..models.checkpoint import load_checkpoint  # noqa: E402
+from ..train.self_supervised import SelfSupervisedConfig, predict  # noqa: E402
 from ..train.spectral_residual import make_residual_problem  # noqa: E402
+from .errors import relative_error  # noqa: E402
 
 
 def compare_self_supervised(run: str | Path, out: str | Path, count: int = 32) -> tuple[dict, Path]:
-    model, extra = checkpoint.load(Path(run) / "last.pt")
+    model, extra = load_checkpoint(run)
     problem = make_residual_problem(extra["residual_problem"])
     config = SelfSupervisedConfig(**extra["train"])
     inputs = problem.inputs(count, 12345)
@@ -30,7 +31,7 @@ def compare_self_supervised(run: str | Path, out: str | Path, count: int = 32) -
     start = time.perf_counter()
     prediction = predict(model, problem, inputs, config).to(reference.dtype)
     seconds = time.perf_counter() - start
-    errors = relative_errors(prediction, reference)
+    errors = relative_error(prediction, reference)
     metrics = {"relative L2 (mean)": float(errors.mean()), "relative L2 (worst)": float(errors.max()),
                f"inference seconds ({count} inputs)": seconds, "training seconds": extra["history"]["seconds"]}
     out = Path(out)

@@ -1,6 +1,6 @@
 """A physics-informed run against the numerical solution of its problem.
 
-For a run folder (``last.pt`` of a PINN or LPINN with its problem and training settings) the reference
+For a run folder (the last checkpoint of a PINN or LPINN with its problem and training settings) the reference
 is re-solved by the spectral solver; the report gives the relative L2 and largest errors over the
 space-time grid and per time, and figures: reference, learned and error fields, snapshots, the loss
 history (Adam then L-BFGS) and, for an LPINN, its learned characteristic curves over the reference.
@@ -16,15 +16,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from ..models import checkpoint  # noqa: E402
+from ..models.checkpoint import load_checkpoint  # noqa: E402
 from ..models.pinn import LPINN  # noqa: E402
 from ..train.pinn import PINNConfig, lagrangian_jets, predict  # noqa: E402
 from ..train.pinn_problems import Problem  # noqa: E402
+from .errors import relative_error  # noqa: E402
 
 
 def load_run(run: str | Path):
     """``(model, problem, config, extra)`` of a physics-informed run folder."""
-    model, extra = checkpoint.load(Path(run) / "last.pt")
+    model, extra = load_checkpoint(run)
     if "problem" not in extra:
         raise ValueError(f"{run}: not a physics-informed run (no problem in its checkpoint)")
     problem = Problem(**{**extra["problem"], "x_range": tuple(extra["problem"]["x_range"])})
@@ -38,8 +39,8 @@ def compare_pinn(run: str | Path, out: str | Path, n: int = 256, times: int = 10
     x, t, reference = problem.reference(n, times)
     learned = predict(model, problem, x, t, config).double()
     error = learned - reference
-    per_time = error.norm(dim=1) / reference.norm(dim=1).clamp_min(1e-30)
-    metrics = {"relative L2": float(error.norm() / reference.norm()), "max abs error": float(error.abs().max()),
+    per_time = relative_error(learned, reference)
+    metrics = {"relative L2": float(relative_error(learned, reference, start=0)), "max abs error": float(error.abs().max()),
                "relative L2 at t_max": float(per_time[-1]), "training seconds": extra["history"]["seconds"]}
     lbfgs = extra["history"]["lbfgs"]
     out = Path(out)

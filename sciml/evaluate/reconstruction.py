@@ -23,8 +23,8 @@ import torch  # noqa: E402
 
 from solvers.systems import SYSTEMS  # noqa: E402
 
-from ..data import open_checked  # noqa: E402
-from ..models import checkpoint  # noqa: E402
+from ..data import DatasetFileError, open_checked  # noqa: E402
+from ..models.checkpoint import load_checkpoint  # noqa: E402
 from .dsr import (  # noqa: E402
     hellinger_spectrum,
     max_lyapunov_flow,
@@ -47,7 +47,7 @@ def prediction_error(model, trajectory: torch.Tensor, steps: int = 20, starts: i
 def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0, steps: int = 11_000,
              drop: int = 1_000) -> tuple[dict[str, float], Path]:
     run, out = Path(run), Path(out)
-    model, extra = checkpoint.load(run / "last.pt")
+    model, extra = load_checkpoint(run)
     if not hasattr(model, "fixed_points"):
         raise ValueError(f"{run} holds a {type(model).__name__}; evaluate takes PLRNN, ShallowPLRNN or ALRNN runs")
     statistics = extra.get("metadata", {})
@@ -55,15 +55,15 @@ def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0
     with open_checked(data) as handle:
         system = str(handle.attrs["system"])
         if system not in SYSTEMS:
-            raise ValueError(f"{data} holds {system!r} data; evaluate takes ODE trajectories ({', '.join(SYSTEMS)})")
+            raise DatasetFileError(f"{data} holds {system!r} data; evaluate takes ODE trajectories ({', '.join(SYSTEMS)})")
         if not 0 <= sample < handle["u"].shape[0]:
-            raise ValueError(f"sample {sample} is not in {data} ({handle['u'].shape[0]} samples)")
+            raise DatasetFileError(f"sample {sample} is not in {data} ({handle['u'].shape[0]} samples)")
         test = ((torch.as_tensor(handle["u"][sample]) - mean) / std).float()
         t = torch.as_tensor(handle["t"][:2])
         parameters = tomllib.loads(str(handle.attrs["recipe"])).get("parameters", {})
     dt = float(t[1] - t[0])
     if test.shape[1] != model.observed:
-        raise ValueError(f"the data have {test.shape[1]} dimensions, the model observes {model.observed}")
+        raise DatasetFileError(f"{data}: the data have {test.shape[1]} dimensions, the model observes {model.observed}")
     model.eval()
     with torch.no_grad():
         orbit = model.run(model.initial_state(test[:1]), steps)[0, drop:]

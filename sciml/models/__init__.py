@@ -2,7 +2,7 @@
 multigrid neural operators, neural spectral methods; physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs
 for dynamical-systems reconstruction."""
 
-from .checkpoint import load, save
+from .checkpoint import BEST, LAST, load_checkpoint, read_checkpoint, save_checkpoint
 from .fno import FNO, TFNO
 from .mgno import MgConv, MgNO
 from .mgtfno import MGTFNO
@@ -12,4 +12,4 @@ from .rnn import ALRNN, PLRNN, ShallowPLRNN
 from .spectral_conv import FACTORIZATIONS, SpectralConv
 
 __all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "NSM", "PLRNN", "ShallowPLRNN",
-           "ALRNN", "PINN", "LPINN", "save", "load"]
+           "ALRNN", "PINN", "LPINN", "save_checkpoint", "load_checkpoint", "read_checkpoint", "LAST", "BEST"]

@@ -8,7 +8,9 @@ of the dense parameter count, and contracted with their factors or reconstructed
 fewer operations for a batch of ``reference_batch`` (decided once, at construction). The contraction
 is :mod:`solvers.spectral.contraction`, shared with the solvers; where :mod:`solvers.spectral.backend`
 picks Triton (CUDA), the Triton kernel takes the retained modes from the FFT output and writes the
-zero-padded spectrum in one pass (a factorized weight is reconstructed for it).
+zero-padded spectrum in one pass (a factorized weight is reconstructed for it). Under mixed precision
+(a half-precision input or an autocast region) the transforms and the contraction run in float32 and
+the layer returns float32.
 """
 
 from __future__ import annotations
@@ -63,7 +65,6 @@ class SpectralConv(nn.Module):
             raise ValueError(f"rank is a fraction of the dense parameter count in (0, 1], got {rank!r}")
         self.in_channels, self.out_channels, self.modes, self.factorization = in_channels, out_channels, modes, factorization
         self._dft_cache: dict = {}
-        self._backends: dict[str, str] = {}  # device type -> "torch" or "triton", chosen on first use
         shape = (in_channels, out_channels) + modes
         size = math.prod(shape)
         std = 1.0 / (in_channels * out_channels)  # the scale of the FNO reference initialisation
@@ -160,9 +161,14 @@ class SpectralConv(nn.Module):
         if self.modes[0] > space[-1] // 2 + 1:
             raise ValueError(f"{self.modes[0]} modes asked along a dimension of {space[-1]} points "
                              f"(at most {space[-1] // 2 + 1})")
-        if x.device.type not in self._backends:
-            self._backends[x.device.type] = backend.choose(x.device)
-        use_triton = self._backends[x.device.type] == "triton"
+        if x.dtype in (torch.bfloat16, torch.float16) or torch.is_autocast_enabled(x.device.type):
+            with torch.autocast(x.device.type, enabled=False):  # mixed precision: the transforms stay in float32
+                return self._spectral(x.float(), space)
+        return self._spectral(x, space)
+
+    def _spectral(self, x: torch.Tensor, space: tuple[int, ...]) -> torch.Tensor:
+        d = len(self.modes)
+        use_triton = backend.choose(x.device, "mode_contraction") == "triton"
         if not use_triton and self._uses_matrix_dft(space):
             return self._matrix_dft(x)
         dims = tuple(range(2, d + 2))

@@ -6,6 +6,9 @@ direction that does not descend: common in float32) the curvature memory is disc
 minimisation restarts from the current point with a gradient step; it stops only when the largest
 gradient component is below ``gtol``, when a restart brings no decrease of the loss, when the loss
 is no longer finite (the last finite parameters are restored), or at ``iterations`` / ``time_limit``.
+After every chunk ``on_state(state)`` receives everything the rest of the minimisation depends on
+besides the parameters (the curvature memory, the counters); ``resume=state`` continues from it to
+the same iterates as a minimisation never stopped.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ class LBFGSResult:
 
 def minimize_lbfgs(parameters, closure: Callable[[], torch.Tensor], iterations: int, history: int = 50,
                    gtol: float = 1e-9, chunk: int = 100, time_limit: float = math.inf,
-                   on_chunk: Callable[[LBFGSResult], None] | None = None) -> LBFGSResult:
+                   on_chunk: Callable[[LBFGSResult], None] | None = None,
+                   on_state: Callable[[dict], None] | None = None, resume: dict | None = None) -> LBFGSResult:
     """Minimise ``closure()`` (which returns the loss; gradients are taken here) over ``parameters``."""
     if iterations < 0 or chunk < 1 or history < 1:
         raise ValueError(f"need iterations >= 0, chunk >= 1 and history >= 1, got {iterations}, {chunk}, {history}")
@@ -55,6 +59,10 @@ def minimize_lbfgs(parameters, closure: Callable[[], torch.Tensor], iterations: 
     done = evaluations = restarts = 0
     loss_at_restart, reason = math.inf, "iteration budget spent"
     gradient = math.inf
+    if resume is not None:
+        optimizer.load_state_dict(resume["optimizer"])
+        done, evaluations, restarts = resume["done"], resume["evaluations"], resume["restarts"]
+        loss_at_restart, gradient, last["loss"] = resume["loss_at_restart"], resume["gradient"], resume["loss"]
     while done < iterations:
         saved = [p.detach().clone() for p in parameters]
         optimizer.param_groups[0]["max_iter"] = min(chunk, iterations - done)
@@ -92,4 +100,8 @@ def minimize_lbfgs(parameters, closure: Callable[[], torch.Tensor], iterations: 
             loss_at_restart = last["loss"]
             optimizer = fresh()
             restarts += 1
+        if on_state is not None:
+            on_state({"optimizer": optimizer.state_dict(), "done": done, "evaluations": evaluations,
+                      "restarts": restarts, "loss_at_restart": loss_at_restart, "gradient": gradient,
+                      "loss": last["loss"]})
     return LBFGSResult(done, evaluations, restarts, last["loss"], gradient, reason, time.perf_counter() - start)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from ..evaluate.errors import relative_error
+
 
 class RelativeLp:
     def __init__(self, p: float = 2.0):
@@ -17,10 +19,7 @@ class RelativeLp:
         self.p = p
 
     def __call__(self, prediction: torch.Tensor, y: torch.Tensor, **_) -> torch.Tensor:
-        if prediction.shape != y.shape:
-            raise ValueError(f"prediction {tuple(prediction.shape)} and target {tuple(y.shape)} differ in shape")
-        difference = torch.linalg.vector_norm((prediction - y).flatten(1), ord=self.p, dim=1)
-        return (difference / torch.linalg.vector_norm(y.flatten(1), ord=self.p, dim=1).clamp_min(1e-12)).mean()
+        return relative_error(prediction, y, p=self.p).mean()
 
 
 class RelativeH1:

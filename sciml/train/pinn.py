@@ -12,22 +12,25 @@ is learned as its periodic extension. Predictions on an Eulerian grid invert ``x
 (monotone in ``x0`` while characteristics do not cross) by interpolation and two Newton steps.
 
 Full-batch Adam, then L-BFGS that runs until it converges (:mod:`sciml.train.lbfgs`); optional
-residual-based adaptive resampling of the collocation points during Adam.
+residual-based adaptive resampling of the collocation points during Adam. With a run folder, a
+checkpoint every ``checkpoint_every`` Adam steps and after every L-BFGS chunk (the collocation points,
+the optimizer's state), from which a rerun resumes (:mod:`.session`).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from ..models.jet import Jet
 from ..models.pinn import LPINN, PINN
+from .checks import at_least, positive_time_limit
 from .collocation import SAMPLERS, resample, sample
 from .lbfgs import minimize_lbfgs
 from .pinn_problems import Problem
+from .session import Session, descend
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -44,6 +47,7 @@ class PINNConfig:
     learning_rate: float = 1e-3
     lbfgs_iterations: int = 5000
     lbfgs_history: int = 50
+    lbfgs_chunk: int = 100  # L-BFGS iterations per chunk, a checkpoint after each
     gtol: float = 1e-9
     resample_every: int = 0
     candidates: int = 20000
@@ -53,6 +57,7 @@ class PINNConfig:
     weight_characteristics: float = 10.0
     dtype: str = "float64"
     time_limit: float = 600.0
+    checkpoint_every: int = 100
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -60,16 +65,11 @@ class PINNConfig:
             raise ValueError(f"unknown sampler {self.sampler!r}; allowed: {', '.join(SAMPLERS)}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        for name in ("points", "initial_points", "boundary_points"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        for name in ("adam_steps", "lbfgs_iterations", "resample_every"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        at_least(self, 1, ("points", "initial_points", "boundary_points", "checkpoint_every", "lbfgs_chunk"))
+        at_least(self, 0, ("adam_steps", "lbfgs_iterations", "resample_every"))
         if self.resample_every and self.candidates < self.points:
             raise ValueError(f"candidates ({self.candidates}) must be >= points ({self.points}) for resampling")
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit!r}")
+        positive_time_limit(self)
 
 
 @dataclass
@@ -201,44 +201,62 @@ class PINNLoss:
         self.use(resample(candidates, magnitude[:, 0], self.config.points, seed))
 
 
-def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = True) -> PINNHistory:
-    """Train a :class:`PINN` or :class:`LPINN` on ``problem``: Adam, then L-BFGS, within ``time_limit``."""
+def train_pinn(model, problem: Problem, config: PINNConfig, progress: bool = True, out: str | Path | None = None,
+               record: dict | None = None) -> PINNHistory:
+    """Train a :class:`PINN` or :class:`LPINN` on ``problem``: Adam, then L-BFGS, within ``time_limit``;
+    checkpoints (with ``record``) in ``out`` if given, resuming from them."""
     _check(model, problem)
     dtype = DTYPES[config.dtype]
     model.to(dtype)
     torch.manual_seed(config.seed)
     losses = PINNLoss(model, problem, config, dtype)
-    history = PINNHistory()
-    start = time.perf_counter()
+    session = Session(model, "pinn", PINNHistory(), out, record)
+    own = session.resume()
+    if session.finished:
+        return session.history
+    history = session.history
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    bar = tqdm(range(config.adam_steps), disable=not progress, desc="Adam", unit="step")
-    for step in bar:
+    step, phase = 0, "adam"
+    if own:
+        step, phase = own["step"], own["phase"]
+        losses.use(own["points"].to(dtype))
+        if phase == "adam":
+            optimizer.load_state_dict(own["adam"])
+    bar = session.bar(config.adam_steps, step, "Adam", "step", progress)
+    while phase == "adam" and step < config.adam_steps:
         if config.resample_every and step and step % config.resample_every == 0:
             losses.resample(config.seed + step)
-        optimizer.zero_grad(set_to_none=True)
-        loss = losses()
-        loss.backward()
-        optimizer.step()
-        history.adam_loss.append(float(loss.detach()))
+        history.adam_loss.append(descend(optimizer, losses()))
         if step % 100 == 0:
             bar.set_postfix(loss=f"{history.adam_loss[-1]:.3e}")
-        if time.perf_counter() - start > config.time_limit:
+        step += 1
+        bar.update()
+        if session.seconds > config.time_limit:
             break
+        if step % config.checkpoint_every == 0:
+            session.checkpoint({"phase": "adam", "step": step, "points": losses.points, "adam": optimizer.state_dict()},
+                               monitor=history.adam_loss[-1])
     bar.close()
     if config.lbfgs_iterations:
-        lbfgs_bar = tqdm(total=config.lbfgs_iterations, disable=not progress, desc="L-BFGS", unit="it")
+        lbfgs_bar = session.bar(config.lbfgs_iterations, 0, "L-BFGS", "it", progress)
 
         def report(result) -> None:
             history.lbfgs_loss.append((result.iterations, result.loss))
             lbfgs_bar.update(result.iterations - lbfgs_bar.n)
             lbfgs_bar.set_postfix(loss=f"{result.loss:.3e}", restarts=result.restarts)
 
+        def save(state: dict) -> None:
+            session.checkpoint({"phase": "lbfgs", "step": step, "points": losses.points, "lbfgs": state},
+                               monitor=state["loss"])
+
         result = minimize_lbfgs(model.parameters(), losses, config.lbfgs_iterations, config.lbfgs_history,
-                                config.gtol, time_limit=max(0.0, config.time_limit - (time.perf_counter() - start)),
-                                on_chunk=report)
+                                config.gtol, config.lbfgs_chunk,
+                                time_limit=max(0.0, config.time_limit - session.seconds),
+                                on_chunk=report, on_state=save, resume=own["lbfgs"] if phase == "lbfgs" else None)
         lbfgs_bar.close()
         history.lbfgs = asdict(result)
-    history.seconds = time.perf_counter() - start
+    history.seconds = session.seconds
+    session.finish()
     return history
 
 

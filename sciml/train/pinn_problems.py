@@ -138,4 +138,6 @@ def make_problem(name: str, beta: float | None = None, nu: float | None = None, 
     raise ValueError(f"unknown problem {name!r}; allowed: {', '.join(PROBLEMS)}")
 
 
-PROBLEMS = ("convection", "convection-diffusion", "burgers", "reaction-diffusion")
+PARAMETERS = {"convection": ("beta",), "convection-diffusion": ("beta", "nu"), "burgers": ("nu",),
+              "reaction-diffusion": ("nu", "rho")}  # the parameters each problem takes
+PROBLEMS = tuple(PARAMETERS)

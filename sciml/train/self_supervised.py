@@ -9,7 +9,8 @@ problem's reference solutions for the training inputs (computed once before trai
 their cost is ``History.data_seconds``, outside the time limit). The learning rate decays by cosine
 over ``steps`` or over ``time_limit`` seconds, whichever ends first (so runs on equal time are
 annealed alike); ``evaluate`` gives the relative L2 error against the problem's reference on held-out
-inputs.
+inputs. With a run folder, a checkpoint every ``checkpoint_every`` steps (the optimizer, the batch
+generator), from which a rerun resumes (:mod:`.session`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
-from tqdm import tqdm
+
+from ..evaluate.errors import relative_error
+from .checks import at_least, positive_time_limit
+from .schedule import Budget, cosine, set_learning_rate
+from .session import Session, descend
 
 
 @dataclass
@@ -32,15 +38,13 @@ class SelfSupervisedConfig:
     learning_rate: float = 1e-3
     steps: int = 3000
     time_limit: float = math.inf
+    checkpoint_every: int = 100
     seed: int = 0
 
     def __post_init__(self) -> None:
         self.grid = tuple(int(n) for n in self.grid)
-        for name in ("samples", "batch_size", "steps"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit!r}")
+        at_least(self, 1, ("samples", "batch_size", "steps", "checkpoint_every"))
+        positive_time_limit(self)
 
 
 @dataclass
@@ -48,16 +52,6 @@ class SelfSupervisedHistory:
     loss: list[float] = field(default_factory=list)
     seconds: float = 0.0
     data_seconds: float = 0.0
-
-
-def relative_errors(prediction: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    """``||prediction - reference|| / ||reference||`` per sample (L2 over the grid, ``|.|`` for complex
-    fields), ``(B, *grid) -> (B,)``; ``prediction`` is cast to ``reference``'s dtype."""
-    if prediction.shape != reference.shape:
-        raise ValueError(f"prediction {tuple(prediction.shape)} and reference {tuple(reference.shape)} differ")
-    dims = tuple(range(1, reference.ndim))
-    difference = (prediction.to(reference.dtype) - reference).abs().square().sum(dims).sqrt()
-    return difference / reference.abs().square().sum(dims).sqrt()
 
 
 def predict(model, problem, inputs: torch.Tensor, config: SelfSupervisedConfig) -> torch.Tensor:
@@ -68,40 +62,52 @@ def predict(model, problem, inputs: torch.Tensor, config: SelfSupervisedConfig) 
         return problem.solution(inputs, w, config.spectral)
 
 
-def train_self_supervised(model, problem, config: SelfSupervisedConfig, progress: bool = True) -> SelfSupervisedHistory:
+def train_self_supervised(model, problem, config: SelfSupervisedConfig, progress: bool = True,
+                          out: str | Path | None = None, record: dict | None = None) -> SelfSupervisedHistory:
+    """Train ``model`` on ``problem``; checkpoints (with ``record``) in ``out`` if given, resuming from them."""
     inputs = problem.inputs(config.samples, config.seed)
     dtype = next(model.parameters()).dtype
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    history = SelfSupervisedHistory()
-    targets = None
+    targets, data_seconds = None, 0.0
     if config.data:
         start = time.perf_counter()
         targets = problem.reference(inputs, config.grid, config.spectral)
-        history.data_seconds = time.perf_counter() - start
-    start = time.perf_counter()
+        data_seconds = time.perf_counter() - start
+    session = Session(model, "nsm", SelfSupervisedHistory(data_seconds=data_seconds), out, record)
+    own = session.resume()
+    if session.finished:
+        return session.history
+    step, history, budget = 0, session.history, Budget(config.steps, config.time_limit)
+    if own:
+        step = own["step"]
+        optimizer.load_state_dict(own["optimizer"])
+        generator.set_state(own["generator"])
     description = "solver data" if config.data else "NSM" if config.spectral else "grid residual"
-    bar = tqdm(range(config.steps), disable=not progress, desc=description)
-    for step in bar:
+    bar = session.bar(config.steps, step, description, "step", progress)
+    while step < config.steps:
         index = torch.randint(0, config.samples, (config.batch_size,), generator=generator)
         batch = inputs[index]
         u = problem.solution(batch, model(problem.model_input(batch, config.grid).to(dtype)), config.spectral)
         if config.data:
-            loss = relative_errors(u, targets[index].to(u.dtype)).mean()
+            loss = relative_error(u, targets[index].to(u.dtype)).mean()
         else:
             loss = problem.loss(u, batch, config.spectral)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        history.loss.append(float(loss.detach()))
+        history.loss.append(descend(optimizer, loss))
         if step % 50 == 0:
             bar.set_postfix(loss=f"{history.loss[-1]:.3e}")
-        progress_made = max((step + 1) / config.steps, (time.perf_counter() - start) / config.time_limit)
-        if progress_made >= 1:
+        step += 1
+        bar.update()
+        spent = budget.fraction(step, session.seconds)
+        if spent >= 1:
             break
-        for group in optimizer.param_groups:
-            group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * progress_made))
-    history.seconds = time.perf_counter() - start
+        set_learning_rate(optimizer, config.learning_rate * cosine(spent))
+        if step % config.checkpoint_every == 0:
+            session.checkpoint({"step": step, "optimizer": optimizer.state_dict(), "generator": generator.get_state()},
+                               monitor=history.loss[-1])
+    bar.close()
+    history.seconds = session.seconds
+    session.finish()
     return history
 
 
@@ -109,4 +115,4 @@ def evaluate(model, problem, config: SelfSupervisedConfig, count: int = 64, seed
     """Mean relative L2 error against the reference on ``count`` held-out inputs."""
     inputs = problem.inputs(count, seed)
     reference = problem.reference(inputs, config.grid, config.spectral)
-    return float(relative_errors(predict(model, problem, inputs, config), reference).mean())
+    return float(relative_error(predict(model, problem, inputs, config), reference).mean())

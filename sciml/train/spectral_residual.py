@@ -32,6 +32,8 @@ from solvers.random_fields import gaussian_random_field
 from solvers.spectral import PeriodicGrid
 from solvers.spectral.bases import ChebyshevBasis, FourierBasis
 
+from ..data.channels import from_channels, to_channels
+
 # Every problem: inputs(count, seed) on the fine grid; model_input(a, grid); solution(a, w, spectral) with
 # the conditions built in; loss(u, a, spectral); reference(a, grid, spectral) on the model's grid; spec().
 
@@ -119,11 +121,6 @@ class _FiniteDifferences:
         return function(u)
 
 
-def _real_channels(u: torch.Tensor) -> torch.Tensor:
-    """``(B, *grid)`` -> ``(B, C, *grid)``: one channel for a real field, (Re, Im) for a complex one."""
-    return torch.stack([u.real, u.imag], dim=1) if u.is_complex() else u[:, None]
-
-
 @dataclass(frozen=True)
 class PeriodicEvolution:
     """An evolution equation ``R(u) = 0`` (``R`` linear in ``u_t, u_x, u_xx``, polynomial in ``u``) on
@@ -178,7 +175,7 @@ class PeriodicEvolution:
     def model_input(self, u0: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
         """``u0 (B, fine)`` broadcast over ``nt`` times on ``nx`` points, ``(B, channels, nt, nx)``."""
         nt, nx = grid
-        return _real_channels(_subsample(u0, nx, 1))[:, :, None, :].expand(-1, self.channels, nt, nx)
+        return to_channels(_subsample(u0, nx, 1), 1)[:, :, None, :].expand(-1, self.channels, nt, nx)
 
     def times(self, nt: int, spectral: bool) -> torch.Tensor:
         """The grid's times: Chebyshev-Lobatto from ``t_max`` down to 0, or uniform from 0."""
@@ -192,7 +189,7 @@ class PeriodicEvolution:
         uniform one."""
         if w.ndim != 4 or w.shape[1] != self.channels:
             raise ValueError(f"expected w of shape (batch, {self.channels}, nt, nx), got {tuple(w.shape)}")
-        w = w[:, 0] if self.channels == 1 else torch.complex(w[:, 0], w[:, 1])
+        w = from_channels(w, self.channels == 2, 1)
         initial = _subsample(u0, w.shape[-1], 1)[:, None, :].to(w.dtype)
         if spectral:
             return initial + w - w[:, -1:, :]
@@ -202,7 +199,7 @@ class PeriodicEvolution:
     def loss(self, u: torch.Tensor, u0: torch.Tensor, spectral: bool) -> torch.Tensor:
         """``u (B, nt, nx)``; spectral: the mean over the batch of the weighted squared residual coefficients;
         grid: the mean over the batch and the grid of the squared finite-difference residual."""
-        values = _real_channels(u)
+        values = to_channels(u, 1)
         grid = tuple(values.shape[-2:])
         if not spectral:
             return self._residual(_FiniteDifferences(grid, self.t_max, self.length), values).square().sum(1).mean()
@@ -383,11 +380,16 @@ class Poisson:
         return _subsample(torch.fft.irfftn(spectrum, s=f.shape[1:], dim=dims), grid[-1], self.dimensions)
 
 
+RESIDUAL_PROBLEMS = {problem.name: problem for problem in (ReactionDiffusion, Burgers, NLSE, Poisson)}
+PRESETS: dict[str, tuple[type, dict]] = {  # the names the command line offers: a class and fixed fields
+    **{name: (kind, {}) for name, kind in RESIDUAL_PROBLEMS.items() if kind is not Poisson},
+    "poisson": (Poisson, {"dimensions": 1}), "poisson-2d": (Poisson, {"dimensions": 2})}
+
+
 def make_residual_problem(spec: dict) -> PeriodicEvolution | Poisson:
     """A problem from its :meth:`spec` (``{"problem": name, **fields}``)."""
     fields = dict(spec)
     kind = fields.pop("problem", None)
-    problems = {problem.name: problem for problem in (ReactionDiffusion, Burgers, NLSE, Poisson)}
-    if kind not in problems:
-        raise ValueError(f"unknown self-supervised problem {kind!r}; allowed: {', '.join(problems)}")
-    return problems[kind](**fields)
+    if kind not in RESIDUAL_PROBLEMS:
+        raise ValueError(f"unknown self-supervised problem {kind!r}; allowed: {', '.join(RESIDUAL_PROBLEMS)}")
+    return RESIDUAL_PROBLEMS[kind](**fields)

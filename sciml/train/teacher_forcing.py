@@ -14,6 +14,8 @@ decaying exponentially from ``learning_rate`` to ``final_learning_rate`` over th
 L1 pull of the AL-RNN toward ``A = 1, W = 0, h = 0`` (``l1``). ``compile`` compiles the model's forcing
 segments first (``model.compile_segments()``). The defaults are those measured best on
 Lorenz-63 (benchmarks/RESULTS.md): identity forcing every 16 steps, batch 64, RAdam 2e-3 -> 1e-5.
+With a run folder, a checkpoint every epoch (the optimizer, the batch generator, ``alpha``), from
+which a rerun resumes (:mod:`.session`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
-from tqdm import tqdm
+
+from .checks import at_least, positive_time_limit
+from .schedule import Budget, exponential, set_learning_rate
+from .session import Session, descend
 
 
 @dataclass
@@ -47,13 +53,9 @@ class TeacherForcingConfig:
     def __post_init__(self) -> None:
         if self.alpha != "adaptive" and not (isinstance(self.alpha, (int, float)) and 0 <= self.alpha <= 1):
             raise ValueError(f"alpha must be 'adaptive' or a number in [0, 1], got {self.alpha!r}")
-        for name in ("epochs", "batches_per_epoch", "batch_size", "alpha_every", "interval"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.sequence < 2:
-            raise ValueError(f"sequence must be >= 2, got {self.sequence}")
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit!r}")
+        at_least(self, 1, ("epochs", "batches_per_epoch", "batch_size", "alpha_every", "interval"))
+        at_least(self, 2, ("sequence",))
+        positive_time_limit(self)
 
 
 @dataclass
@@ -78,10 +80,11 @@ def _l1_penalty(model) -> torch.Tensor:
 
 
 def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcingConfig, progress: bool = True,
-                          callback=None) -> TeacherForcingHistory:
+                          callback=None, out: str | Path | None = None,
+                          record: dict | None = None) -> TeacherForcingHistory:
     """Train ``model`` (a PLRNN, shallow PLRNN or AL-RNN) on ``trajectory (T, N)``. ``callback(epoch, history)``,
     if given, runs after every epoch (monitoring, model selection; its time is not in ``seconds``); training
-    stops early when it returns ``True``."""
+    stops early when it returns ``True``. Checkpoints (with ``record``) in ``out`` if given, resuming from them."""
     if trajectory.ndim != 2 or trajectory.shape[1] != model.observed:
         raise ValueError(f"trajectory must be (time, {model.observed}), got {tuple(trajectory.shape)}")
     if trajectory.shape[0] <= config.sequence:
@@ -90,13 +93,23 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
     if config.compile:
         model.compile_segments()
     optimizer = torch.optim.RAdam(model.parameters(), lr=config.learning_rate)
-    ratio, begin = config.final_learning_rate / config.learning_rate, time.perf_counter()
+    session = Session(model, "rnn", TeacherForcingHistory(), out, record)
+    own = session.resume()
+    if session.finished:
+        return session.history
     adaptive = config.alpha == "adaptive"
     alpha = 0.0 if adaptive else float(config.alpha)
-    history = TeacherForcingHistory()
-    offsets = torch.arange(config.sequence)
-    batch_index = 0
-    for epoch in tqdm(range(config.epochs), disable=not progress, desc="GTF", unit="epoch"):
+    epoch = batch_index = 0
+    if own:
+        optimizer.load_state_dict(own["optimizer"])
+        generator.set_state(own["generator"])
+        epoch, batch_index, alpha = own["epoch"], own["batch_index"], own["alpha"]
+    history, offsets = session.history, torch.arange(config.sequence)
+    # the decay reaches final_learning_rate at the last epoch: a budget of epochs - 1 steps
+    ratio = config.final_learning_rate / config.learning_rate
+    budget = Budget(max(1, config.epochs - 1), config.time_limit)
+    bar = session.bar(config.epochs, epoch, "GTF", "epoch", progress)
+    while epoch < config.epochs:
         start, total = time.perf_counter(), 0.0
         for _ in range(config.batches_per_epoch):
             starts = torch.randint(0, trajectory.shape[0] - config.sequence, (config.batch_size,), generator=generator)
@@ -106,10 +119,7 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
             loss = (predictions - x[:, 1:]).square().mean()
             if config.l1:
                 loss = loss + config.l1 * _l1_penalty(model)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach())
+            total += descend(optimizer, loss)
             if adaptive and batch_index % config.alpha_every == 0:
                 target = max(0.0, 1.0 - 1.0 / jacobian_norm_bound(model, states.detach()))
                 alpha = target if target > alpha else config.gamma * alpha + (1 - config.gamma) * target
@@ -118,12 +128,15 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
         history.alpha.append(alpha)
         history.learning_rate.append(optimizer.param_groups[0]["lr"])
         history.seconds.append(time.perf_counter() - start)
-        if callback is not None and callback(epoch, history):
+        epoch += 1
+        bar.update()
+        if callback is not None and callback(epoch - 1, history):
             break
-        elapsed = (time.perf_counter() - begin) / config.time_limit
-        if elapsed >= 1:
+        if session.seconds >= config.time_limit:
             break
-        done = min(1.0, max((epoch + 1) / max(1, config.epochs - 1), elapsed))
-        for group in optimizer.param_groups:
-            group["lr"] = config.learning_rate * ratio**done
+        set_learning_rate(optimizer, config.learning_rate * exponential(budget.fraction(epoch, session.seconds), ratio))
+        session.checkpoint({"optimizer": optimizer.state_dict(), "generator": generator.get_state(), "epoch": epoch,
+                            "batch_index": batch_index, "alpha": alpha}, monitor=history.loss[-1])
+    bar.close()
+    session.finish()
     return history

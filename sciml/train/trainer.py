@@ -1,8 +1,9 @@
 """Training loop over dict batches: ``prediction = model(**batch)``, ``loss(prediction, **batch)``.
 
 AdamW with linear warm-up then cosine decay, gradient clipping, optional bfloat16 autocast,
-validation every epoch, a checkpoint every epoch (model, optimizer, schedule, epoch, history) from
-which ``fit`` resumes, early stopping on the validation loss, and a progress bar with loss and rate.
+validation every epoch, a checkpoint every epoch through the training core (:mod:`.session`) from
+which ``fit`` resumes, early stopping on the validation loss that restores the best weights, and a
+progress bar with loss and rate.
 ``forward(model, **batch)`` replaces ``model(**batch)``, e.g. by an autoregressive ``Rollout``. Under
 ``torchrun`` the model is wrapped in DistributedDataParallel and each process takes its slice of every
 global batch (see ``distributed``); process 0 writes the checkpoints and the progress.
@@ -10,7 +11,6 @@ global batch (see ``distributed``); process 0 writes the checkpoints and the pro
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,10 +18,11 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
-from tqdm import tqdm
 
-from ..models import checkpoint
 from . import distributed
+from .checks import at_least
+from .schedule import set_learning_rate, warmup_cosine
+from .session import Session
 
 
 @dataclass
@@ -38,9 +39,7 @@ class TrainConfig:
     workers: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        at_least(self, 1, ("epochs", "batch_size"))
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
 
@@ -50,16 +49,6 @@ class History:
     train: list[float] = field(default_factory=list)
     validation: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
-
-
-def _schedule(optimizer: torch.optim.Optimizer, warmup: int, total: int) -> torch.optim.lr_scheduler.LambdaLR:
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = (step - warmup) / max(1, total - warmup)
-        return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 class Trainer:
@@ -108,59 +97,49 @@ class Trainer:
 
     def fit(self, train, validation=None, progress: bool = True) -> History:
         """Train until ``config.epochs`` (resuming from ``out/last.pt`` if present) or early stopping."""
+        config = self.config
         steps_per_epoch = len(self._sampler(train, True))
-        scheduler = _schedule(self.optimizer, self.config.warmup_steps, self.config.epochs * steps_per_epoch)
-        if self.out is not None and (self.out / "last.pt").is_file():
-            self._resume(scheduler)
-        best = min(self.history.validation, default=math.inf)
-        stale = 0
-        while self.epoch < self.config.epochs:
-            torch.manual_seed(self.config.seed + self.epoch)
+        total = config.epochs * steps_per_epoch
+        session = Session(self.model, "operator", History(), self.out, rank=self.rank,
+                          record={"train_config": asdict(config), "metadata": self.metadata})
+        own = session.resume()
+        if own and not session.finished:
+            self.optimizer.load_state_dict(own["optimizer"])
+        self.epoch = own["epoch"] if own else 0
+        while self.epoch < config.epochs and not session.finished:
+            torch.manual_seed(config.seed + self.epoch)
             self.model.train()
-            start, total, count = time.perf_counter(), 0.0, 0
-            bar = tqdm(self._batches(train, shuffle=True), total=steps_per_epoch, disable=not progress or self.rank > 0,
-                       leave=False, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", unit="batch")
-            for batch, share in bar:
+            start, loss_sum, count = time.perf_counter(), 0.0, 0
+            bar = session.bar(steps_per_epoch, 0, f"epoch {self.epoch + 1}/{config.epochs}", "batch", progress)
+            for index, (batch, share) in enumerate(self._batches(train, shuffle=True)):
+                set_learning_rate(self.optimizer, config.learning_rate * warmup_cosine(
+                    self.epoch * steps_per_epoch + index, config.warmup_steps, total))
                 loss = self._forward(batch)
                 self.optimizer.zero_grad(set_to_none=True)
                 (loss * share * self.world_size).backward()  # processes average their gradients
-                if self.config.clip_norm > 0:
-                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
+                if config.clip_norm > 0:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.clip_norm)
                 self.optimizer.step()
-                scheduler.step()
                 size = next(iter(batch.values())).shape[0]
-                total, count = total + float(loss.detach()) * size, count + size
-                bar.set_postfix(loss=f"{total / count:.3e}")
+                loss_sum, count = loss_sum + float(loss.detach()) * size, count + size
+                bar.update()
+                bar.set_postfix(loss=f"{loss_sum / count:.3e}")
+            bar.close()
             self.epoch += 1
-            total, count = distributed.all_sum(total, count)
-            self.history.train.append(total / count)
-            self.history.seconds.append(time.perf_counter() - start)
+            history = session.history
+            loss_sum, count = distributed.all_sum(loss_sum, count)
+            history.train.append(loss_sum / count)
+            history.seconds.append(time.perf_counter() - start)
             if validation is not None:
-                self.history.validation.append(self.evaluate(validation))
+                history.validation.append(self.evaluate(validation))
             if progress and self.rank == 0:
-                tail = f", validation {self.history.validation[-1]:.3e}" if validation is not None else ""
-                print(f"epoch {self.epoch}: train {self.history.train[-1]:.3e}{tail} ({self.history.seconds[-1]:.1f} s)")
-            self._save(scheduler)
-            if validation is not None and self.config.patience:
-                if self.history.validation[-1] < best:
-                    best, stale = self.history.validation[-1], 0
-                else:
-                    stale += 1
-                    if stale >= self.config.patience:
-                        break
+                tail = f", validation {history.validation[-1]:.3e}" if validation is not None else ""
+                print(f"epoch {self.epoch}: train {history.train[-1]:.3e}{tail} ({history.seconds[-1]:.1f} s)")
+            session.checkpoint({"optimizer": self.optimizer.state_dict(), "epoch": self.epoch},
+                               monitor=(history.validation if validation is not None else history.train)[-1])
+            if validation is not None and config.patience and session.stale >= config.patience:
+                break
+        if not session.finished:
+            session.finish(restore_best=validation is not None and config.patience > 0, own={"epoch": self.epoch})
+        self.history = session.history
         return self.history
-
-    def _save(self, scheduler) -> None:
-        if self.out is None or self.rank > 0:
-            return
-        checkpoint.save(self.model, self.out / "last.pt", optimizer=self.optimizer.state_dict(),
-                        scheduler=scheduler.state_dict(), epoch=self.epoch, history=asdict(self.history),
-                        train_config=asdict(self.config), metadata=self.metadata)
-
-    def _resume(self, scheduler) -> None:
-        state = torch.load(self.out / "last.pt", map_location="cpu", weights_only=True)
-        self.model.load_state_dict(state["state"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        self.epoch = int(state["epoch"])
-        self.history = History(**state["history"])

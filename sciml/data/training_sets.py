@@ -1,0 +1,49 @@
+"""What the trainers read from a dataset file: an operator's train/validation split, an RNN's standardised
+trajectory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch.utils.data import Subset
+
+from .store import DatasetFileError, open_checked
+from .torch_datasets import OperatorPairs, Windows
+
+
+def operator_split(path: str | Path, lag: int = 1, rollout: int = 1,
+                   validation_fraction: float = 0.1) -> tuple[Subset, Subset, int]:
+    """``(train, validation, channels)``: one-step pairs ``u(t) -> u(t + lag)`` (``rollout == 1``) or windows
+    of one state and ``rollout`` targets, the last ``validation_fraction`` of the samples held out whole."""
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
+    try:
+        data = Windows(path, inputs=1, outputs=rollout) if rollout > 1 else OperatorPairs(path, lag=lag)
+    except DatasetFileError:
+        raise
+    except ValueError as error:  # a lag or rollout longer than the file's trajectories
+        raise DatasetFileError(f"{path}: {error}") from error
+    samples = data.shape[0]
+    validation_samples = max(1, round(validation_fraction * samples))
+    if validation_samples >= samples:
+        raise DatasetFileError(f"{path}: {samples} sample(s) leave none to train on with validation_fraction "
+                         f"{validation_fraction}")
+    cut = (samples - validation_samples) * (len(data) // samples)
+    return Subset(data, range(cut)), Subset(data, range(cut, len(data))), data[0]["x"].shape[-2]
+
+
+def ode_trajectory(path: str | Path, sample: int = 0) -> tuple[torch.Tensor, dict]:
+    """Trajectory ``sample`` of an ODE file, standardised per dimension, ``(T, dim)`` float32, and
+    ``{"data", "field", "sample", "mean", "std"}`` to undo it (the noisy ``observed`` field where stored)."""
+    with open_checked(path) as handle:
+        field = "observed" if "observed" in handle else "u"
+        if handle[field].ndim != 3:
+            raise DatasetFileError(f"{path}: not ODE trajectories (samples, time, dim): field of shape "
+                                   f"{handle[field].shape}")
+        if not 0 <= sample < handle[field].shape[0]:
+            raise DatasetFileError(f"sample {sample} is not in {path} ({handle[field].shape[0]} samples)")
+        trajectory = torch.as_tensor(handle[field][sample]).float()
+    mean, std = trajectory.mean(0), trajectory.std(0)
+    return (trajectory - mean) / std, {"data": str(path), "field": field, "sample": sample, "mean": mean.tolist(),
+                                       "std": std.tolist()}
