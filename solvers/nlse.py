@@ -147,15 +147,13 @@ SEED_CASES = {
 # --------------------------------------------------------------------------------- the equation
 
 
-def _padded_cubic(device_backends: dict[str, str]):
+def _padded_cubic():
     """``c -> F[|u|^2 u]``, ``u = F^-1[c]``, for spectra on a padded grid: two FFTs and a pointwise
     product through buffers kept per batch shape (the FFTs' results are new tensors)."""
     buffers: dict[tuple, tuple[torch.Tensor, ...]] = {}
 
     def cubic(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        if c.device.type not in device_backends:
-            device_backends[c.device.type] = backend.choose(c.device)
-        if device_backends[c.device.type] == "triton":
+        if backend.choose(c.device, "cubic_term") == "triton":
             from .spectral.kernels.cubic_term import cubic as fused
 
             return fft.forward(fused(fft.inverse(c)))
@@ -196,7 +194,7 @@ def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
     if isinstance(product, ZeroPadding):
         k = PeriodicGrid(grid.L, product.padded, grid.dtype, grid.k.device).k
         live = product.pad(torch.ones(grid.n, dtype=grid.complex_dtype, device=grid.k.device))
-        linear, nonlinear, factor, size = -0.5j * k.to(grid.complex_dtype) ** 2, _padded_cubic({}), factor * live, grid.n
+        linear, nonlinear, factor, size = -0.5j * k.to(grid.complex_dtype) ** 2, _padded_cubic(), factor * live, grid.n
     else:
         def nonlinear(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
             return product(c, lambda u: u * (u * u.conj()))

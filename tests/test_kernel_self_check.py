@@ -62,11 +62,12 @@ def test_a_kernel_that_does_not_compile_falls_back_with_one_warning(fresh, monke
         assert backend.choose("cpu", "cubic_term") == "torch"
         assert backend.choose("cpu", "cubic_term") == "torch"
         assert backend.choose("cpu", "mode_contraction") == "triton"  # the others keep their kernels
-        solved = nlse.solve(u0, grid, t, rtol=1e-9, atol=1e-11).u  # names no kernel: the references
+        solved = nlse.solve(u0, grid, t, rtol=1e-9, atol=1e-11).u  # the cubic term on its reference
     messages = _fallbacks(record)
     assert len(messages) == 1, messages
     assert "Triton kernel cubic_term on cpu" in messages[0] and "arange's range must be a power of 2" in messages[0]
-    assert torch.equal(solved, reference)
+    # the stage kernels passed and still run: the solution equals the all-torch one to round-off
+    assert float((solved - reference).abs().max()) <= 1e-12 * float(reference.abs().max())
     row = self_check.table([self_check.check("cubic_term", "cpu", full=True)]).splitlines()[-1]
     assert row.startswith("| cubic_term | cpu | - |") and "FALLS BACK: InterpreterError" in row and "power of 2" in row
 

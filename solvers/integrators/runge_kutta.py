@@ -111,7 +111,8 @@ class Stages:
         self.evaluations = 1
         self.extra_ready = False
         self.fixed = False  # fixed steps: phases once per step size, no error estimate
-        self.triton = self.integrating_factor and backend.choose(y.device) == "triton"
+        self.triton = self.integrating_factor and all(
+            backend.choose(y.device, kernel) == "triton" for kernel in ("stage_state", "error_sums"))
         if self.triton:  # fused stage states and error sums (solvers.spectral.kernels.stages)
             self.unit_steps = torch.ones(batch, dtype=real, device=y.device)
             self.derivatives = self.z[1:]
