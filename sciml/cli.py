@@ -2,7 +2,8 @@
 
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
     sciml merge PART.h5 ... --out FILE
-    sciml inspect FILE
+    sciml inspect FILE [--card [CARD.md]]
+    sciml export FILE --to netcdf|the-well|zarr --out PATH [--overwrite]
     sciml train fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K [--pushforward]]
                 [--config TOML] [--set key=value ...]         (under torchrun: data-parallel)
     sciml train plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P] [--set train.key=value ...]
@@ -88,6 +89,13 @@ def _inspect(args: argparse.Namespace) -> int:
         print(f"PROBLEM: {problem}")
     print("ok" if not problems else f"{len(problems)} problem(s)")
     return 0 if not problems else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .data.export import export
+
+    print(f"wrote {export(args.file, args.to, args.out, overwrite=args.overwrite, progress=not args.quiet)}")
+    return 0
 
 
 def _train_rnn(args: argparse.Namespace) -> int:
@@ -297,6 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("file")
     inspect.set_defaults(handler=_inspect)
 
+    export = commands.add_parser("export", help="write a dataset file as NetCDF, The Well's HDF5 layout or Zarr")
+    export.add_argument("file", help="a complete dataset file")
+    export.add_argument("--to", required=True, help="netcdf, the-well or zarr")
+    export.add_argument("--out", required=True, help="output file (netcdf, the-well) or folder (zarr)")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.set_defaults(handler=_export)
+
     train = commands.add_parser("train", help="train a neural operator, or a PWL RNN on ODE trajectories")
     train.add_argument("model", choices=("fno", "tfno", "mgtfno", "mgno", "plrnn", "shplrnn", "alrnn", "pinn", "lpinn",
                                                 "nsm"))
@@ -353,11 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .data import DatasetFileError, RecipeError
+    from .data.extras import MissingExtraError
 
     try:
         return args.handler(args)
     except (RecipeError, DatasetFileError, ValueError, TypeError, FileExistsError, PermissionError,
-            FileNotFoundError) as error:
+            FileNotFoundError, MissingExtraError) as error:
         print(f"sciml {args.command}: error: {error}", file=sys.stderr)
         return 2
 

@@ -16,27 +16,21 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import __version__
+from . import layout
 from .recipe import Recipe
 from .simulate import MICRO_BATCH, check, check_device, coordinates, sample_shape, simulate
 from .store import SCHEMA_VERSION, DatasetFileError, check_target, shard_range
 
 
 def _create(path: Path, recipe: Recipe, start: int, stop: int, shard: str) -> h5py.File:
-    shape, dtype = sample_shape(recipe)
-    rows = stop - start
+    dtype = np.complex128 if sample_shape(recipe)[1].is_complex else np.float64
+    times, space = coordinates(recipe)
     handle = h5py.File(path, "w")
-    numpy_dtype = np.complex128 if dtype.is_complex else np.float64
-    handle.create_dataset("u", shape=(rows,) + shape, dtype=numpy_dtype, chunks=(1,) + shape)
-    if recipe.noise > 0:
-        handle.create_dataset("observed", shape=(rows,) + shape, dtype=numpy_dtype, chunks=(1,) + shape)
-    for name, values in coordinates(recipe).items():
-        handle[name] = values.numpy()
-    handle["index"] = np.arange(start, stop, dtype=np.int64)
-    handle["done"] = np.zeros(rows, dtype=bool)
-    handle.create_group("parameters")
+    layout.create(handle, recipe.system, np.arange(start, stop), times.numpy(), space.numpy(), dtype,
+                  fields=("u", "observed") if recipe.noise > 0 else ("u",))
     attributes = {
         "schema_version": SCHEMA_VERSION, "package_version": __version__, "recipe": recipe.text,
-        "recipe_name": recipe.name, "system": recipe.system, "seed": recipe.seed, "samples_total": recipe.samples,
+        "recipe_name": recipe.name, "description": recipe.description, "system": recipe.system, "seed": recipe.seed, "samples_total": recipe.samples,
         "shard": shard, "method": str(recipe.solver["method"]), "complete": False,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -92,10 +86,9 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
                 if result.observed is not None:
                     handle["observed"][row] = result.observed[position].numpy()
             for name, values in result.parameters.items():
-                if name not in handle["parameters"]:
-                    handle["parameters"].create_dataset(name, shape=(stop - start,), dtype=np.float64, fillvalue=np.nan)
+                column = handle["parameters"][name] if name in handle["parameters"] else layout.create_parameter(handle, name)
                 for position, row in rows:
-                    handle["parameters"][name][row] = float(values[position])
+                    column[row] = float(values[position])
             handle.flush()
             for _, row in rows:
                 done[row] = True
