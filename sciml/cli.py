@@ -1,6 +1,7 @@
 """The ``sciml`` command line.
 
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
+                (under torchrun or in a Slurm job array: one shard per process or task, merged at the end)
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE [--card [CARD.md]]
     sciml export FILE --to netcdf|the-well|zarr --out PATH [--overwrite]
@@ -59,7 +60,10 @@ def _settings(assignments: list[str], allowed: dict[str, tuple[str, ...]], base:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    import os
+
     from .data import generate, load, parse_shard
+    from .data.cluster import generate_placed, placement
 
     overrides = _overrides(args.set)
     if args.samples is not None:
@@ -67,9 +71,14 @@ def _generate(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides["seed"] = str(args.seed)
     recipe = load(args.recipe, overrides)
-    path = generate(recipe, args.out, shard=parse_shard(args.shard), batch_size=args.batch_size,
-                    overwrite=args.overwrite, progress=not args.quiet, device=args.device)
-    print(f"wrote {path}")
+    options = {"batch_size": args.batch_size, "overwrite": args.overwrite, "progress": not args.quiet, "device": args.device}
+    where = placement(os.environ, manual_shard=args.shard is not None)  # torchrun or a Slurm array: one shard each
+    if where is not None:
+        path = generate_placed(recipe, args.out, where, **options)
+        merger = "rank 0" if where.engine == "torchrun" else "the task that writes the last shard"
+        print(f"wrote {path}" if path else f"wrote shard {where.shard}/{where.count}; {merger} merges into {args.out}")
+        return 0
+    print(f"wrote {generate(recipe, args.out, shard=parse_shard(args.shard), **options)}")
     return 0
 
 

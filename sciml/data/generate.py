@@ -18,6 +18,7 @@ from tqdm import tqdm
 from .. import __version__
 from . import layout
 from .recipe import Recipe
+from .signals import held
 from .simulate import MICRO_BATCH, check, check_device, coordinates, sample_shape, simulate
 from .store import SCHEMA_VERSION, DatasetFileError, check_target, shard_range
 
@@ -68,7 +69,9 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
     start, stop = shard_range(recipe.samples, *shard)
     label = f"{shard[0]}/{shard[1]}"
     partial = out.with_name(out.name + ".partial")
-    handle = _reopen(partial, recipe, label) if partial.exists() else _create(partial, recipe, start, stop, label)
+    with held():
+        handle = _reopen(partial, recipe, label) if partial.exists() else _create(partial, recipe, start, stop, label)
+        handle.flush()
     with handle:
         done = handle["done"][:]
         pending = np.flatnonzero(~done) + start
@@ -81,19 +84,20 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
             indices = [i for m in group for i in range(m * MICRO_BATCH, min((m + 1) * MICRO_BATCH, recipe.samples))]
             result = simulate(recipe, indices, device)
             rows = [(position, i - start) for position, i in enumerate(indices) if start <= i < stop and not done[i - start]]
-            for position, row in rows:
-                handle["u"][row] = result.u[position].numpy()
-                if result.observed is not None:
-                    handle["observed"][row] = result.observed[position].numpy()
-            for name, values in result.parameters.items():
-                column = handle["parameters"][name] if name in handle["parameters"] else layout.create_parameter(handle, name)
+            with held():  # a stop signal waits until the rows are written and flushed
                 for position, row in rows:
-                    column[row] = float(values[position])
-            handle.flush()
-            for _, row in rows:
-                done[row] = True
-            handle["done"][:] = done
-            handle.flush()
+                    handle["u"][row] = result.u[position].numpy()
+                    if result.observed is not None:
+                        handle["observed"][row] = result.observed[position].numpy()
+                for name, values in result.parameters.items():
+                    column = handle["parameters"][name] if name in handle["parameters"] else layout.create_parameter(handle, name)
+                    for position, row in rows:
+                        column[row] = float(values[position])
+                handle.flush()
+                for _, row in rows:
+                    done[row] = True
+                handle["done"][:] = done
+                handle.flush()
             bar.update(len(rows))
         bar.close()
         handle.attrs["complete"] = True
