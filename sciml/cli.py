@@ -97,6 +97,10 @@ def _inspect(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"PROBLEM: {problem}")
     print("ok" if not problems else f"{len(problems)} problem(s)")
+    if args.card is not None and not problems:
+        from .evaluate.card import card
+
+        print(f"card: {card(args.file, args.card or None)}")
     return 0 if not problems else 1
 
 
@@ -312,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="summarise a dataset file and check it")
     inspect.add_argument("file")
+    inspect.add_argument("--card", nargs="?", const="", metavar="CARD.md",
+                         help="also write a Markdown dataset card and its figure (default: FILE stem + .card.md)")
     inspect.set_defaults(handler=_inspect)
 
     export = commands.add_parser("export", help="write a dataset file as NetCDF, The Well's HDF5 layout or Zarr")

@@ -194,3 +194,21 @@ def test_export_of_a_file_larger_than_the_memory_limit(files, tmp_path):
         for row in (0, 321, rows - 1):
             assert np.array_equal(exported["u"][row], source["u"][row])
         assert np.array_equal(exported["amplitude"][:], source["parameters"]["amplitude"][:])
+
+
+def test_inspect_writes_a_dataset_card(files, tmp_path, capsys):
+    out = tmp_path / "cards" / "soliton.md"
+    assert cli(["inspect", str(files["nlse-soliton"]), "--card", str(out)]) == 0
+    assert f"card: {out}" in capsys.readouterr().out
+    text = out.read_text()
+    for expected in ("# Dataset card: nlse-soliton", "s \\|psi\\|^2 psi = 0", "| amplitude | uniform [1, 1.5] |",
+                     "method = if_dop853, rtol = 1e-10, atol = 1e-12", "4 samples of (6, 32) complex128",
+                     "![space-time view of samples [0, 1, 2]](soliton.png)"):
+        assert expected in text, expected
+    accuracy = float(text.split("max over samples and times ")[1].split(",")[0])
+    mass = float(text.split("- mass: worst relative drift over all samples and times ")[1].split()[0])
+    assert 0 < accuracy < 1e-8 and 0 < mass < 1e-10
+    assert (tmp_path / "cards" / "soliton.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli(["inspect", str(files["lorenz63"]), "--card"]) == 0
+    ode = files["lorenz63"].with_name("lorenz63.card.md").read_text()
+    assert "x' = sigma (y - x)" in ode and "- none for this system" in ode and "`observed`" in ode

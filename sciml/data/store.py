@@ -24,9 +24,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import torch
-
-from . import layout
+from . import invariants, layout
 
 SCHEMA_VERSION = 2
 REQUIRED = ("u", "time", "sample", "done")
@@ -149,7 +147,8 @@ def check_target(out: Path, overwrite: bool) -> None:
 
 
 def inspect(path: str | Path, mass_tolerance: float = 1e-10) -> tuple[list[str], list[str]]:
-    """``(summary lines, problems)``: completeness, finiteness, and NLSE mass conservation per sample."""
+    """``(summary lines, problems)``: completeness, finiteness, drift of the conserved quantities
+    (:mod:`sciml.data.invariants`; NLSE mass beyond ``mass_tolerance`` is a problem)."""
     problems: list[str] = []
     try:
         handle = open_checked(path, require_complete=False)
@@ -179,15 +178,8 @@ def inspect(path: str | Path, mass_tolerance: float = 1e-10) -> tuple[list[str],
                 finite[row] = np.isfinite(u[row]).all()
         if not finite.all():
             problems.append(f"non-finite values in {int((~finite).sum())} samples, first row {int(np.argmin(finite))}")
-        if attrs.get("system") == "nlse" and written:
-            from solvers import nlse
-
-            grid = nlse.Grid(L=float(attrs["L"]), n=handle["x"].shape[0])
-            worst = 0.0
-            for row in np.flatnonzero(done & finite):
-                mass = nlse.invariants(torch.as_tensor(u[row]), grid)["mass"]
-                worst = max(worst, float(((mass - mass[0]).abs() / mass[0]).max()))
-            lines.append(f"mass drift (relative, worst sample): {worst:.2e}")
-            if worst > mass_tolerance:
+        for name, (worst, relative) in invariants.drift(handle, np.flatnonzero(done & finite)).items():
+            lines.append(f"{name} drift ({'relative' if relative else 'absolute'}, worst sample): {worst:.2e}")
+            if name == "mass" and worst > mass_tolerance:
                 problems.append(f"mass drift {worst:.2e} exceeds {mass_tolerance:.0e}")
     return lines, problems
