@@ -71,7 +71,8 @@ def _generate(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides["seed"] = str(args.seed)
     recipe = load(args.recipe, overrides)
-    options = {"batch_size": args.batch_size, "overwrite": args.overwrite, "progress": not args.quiet, "device": args.device}
+    options = {"batch_size": args.batch_size, "overwrite": args.overwrite, "progress": not args.quiet,
+               "device": args.device}
     where = placement(os.environ, manual_shard=args.shard is not None)  # torchrun or a Slurm array: one shard each
     if where is not None:
         path = generate_placed(recipe, args.out, where, **options)

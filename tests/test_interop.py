@@ -88,7 +88,8 @@ def test_the_well_export_loads_and_trains_one_step(files, tmp_path):
 
     for name in ("burgers", "nlse-soliton"):
         folder = tmp_path / name / "data" / "train"
-        assert cli(["export", str(files[name]), "--to", "the-well", "--out", str(folder / f"{name}.hdf5"), "--quiet"]) == 0
+        arguments = [str(files[name]), "--to", "the-well", "--out", str(folder / f"{name}.hdf5"), "--quiet"]
+        assert cli(["export", *arguments]) == 0
         dataset = WellDataset(path=str(tmp_path / name), well_split_name="train", n_steps_input=1, n_steps_output=1)
         with open_checked(files[name]) as ours:
             u, parameters = ours["u"][:], {k: v[:] for k, v in ours["parameters"].items()}
@@ -135,7 +136,8 @@ def test_bad_export_input_writes_nothing(files, tmp_path, capsys, monkeypatch):
         handle.attrs["complete"] = False
     target = tmp_path / "out.nc"
     cases = [([str(incomplete), "--to", "netcdf"], "incomplete, 3 of 4 samples written"),
-             ([str(files["burgers"]), "--to", "parquet"], "unknown export format 'parquet'; allowed: netcdf, the-well, zarr"),
+             ([str(files["burgers"]), "--to", "parquet"],
+              "unknown export format 'parquet'; allowed: netcdf, the-well, zarr"),
              ([str(files["lorenz63"]), "--to", "the-well"], "lorenz63 is an ODE system; export it to netcdf or zarr")]
     for arguments, message in cases:
         assert cli(["export", *arguments, "--out", str(target), "--quiet"]) == 2

@@ -31,7 +31,8 @@ def _create(path: Path, recipe: Recipe, start: int, stop: int, shard: str) -> h5
                   fields=("u", "observed") if recipe.noise > 0 else ("u",))
     attributes = {
         "schema_version": SCHEMA_VERSION, "package_version": __version__, "recipe": recipe.text,
-        "recipe_name": recipe.name, "description": recipe.description, "system": recipe.system, "seed": recipe.seed, "samples_total": recipe.samples,
+        "recipe_name": recipe.name, "description": recipe.description, "system": recipe.system, "seed": recipe.seed,
+        "samples_total": recipe.samples,
         "shard": shard, "method": str(recipe.solver["method"]), "complete": False,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -90,7 +91,7 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
                     if result.observed is not None:
                         handle["observed"][row] = result.observed[position].numpy()
                 for name, values in result.parameters.items():
-                    column = handle["parameters"][name] if name in handle["parameters"] else layout.create_parameter(handle, name)
+                    column = handle["parameters"].get(name) or layout.create_parameter(handle, name)
                     for position, row in rows:
                         column[row] = float(values[position])
                 handle.flush()

@@ -67,7 +67,8 @@ def open_checked(path: str | Path, require_complete: bool = True) -> h5py.File:
         if version is not None and int(version) != SCHEMA_VERSION:
             raise DatasetFileError(
                 f"{path}: schema version {int(version)}, this package reads version {SCHEMA_VERSION} (named dimensions "
-                f"sample, time, x); regenerate it with `sciml generate` from the recipe stored in its 'recipe' attribute")
+                f"sample, time, x); regenerate it with `sciml generate` from the recipe stored in its "
+                f"'recipe' attribute")
         missing = [name for name in REQUIRED if name not in handle]
         if missing or version is None:
             raise DatasetFileError(f"{path}: not a dataset of this package (missing {', '.join(missing) or 'schema_version'})")

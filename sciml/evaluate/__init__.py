@@ -1,5 +1,7 @@
-"""Evaluation: learned-versus-numerical comparison, figures and reports; dynamical-systems reconstruction metrics."""
+"""Evaluation: learned-versus-numerical comparison, figures and reports; dynamical-systems reconstruction metrics;
+dataset cards."""
 
+from .card import card
 from .compare import compare, relative_l2, rollout
 from .dsr import (
     hellinger_spectrum,
@@ -10,5 +12,5 @@ from .dsr import (
 )
 from .symbolic import SymbolicGraph, symbolic_graph
 
-__all__ = ["compare", "rollout", "relative_l2", "state_space_divergence", "state_space_divergence_gmm",
+__all__ = ["card", "compare", "rollout", "relative_l2", "state_space_divergence", "state_space_divergence_gmm",
            "hellinger_spectrum", "max_lyapunov_map", "max_lyapunov_flow", "SymbolicGraph", "symbolic_graph"]

@@ -81,8 +81,8 @@ def card(path: str | Path, out: str | Path | None = None, samples: int = 3) -> P
         f"| samples | {shape[0]} of {recipe.samples} (seed {recipe.seed}) |",
         f"| time | {shape[1]} snapshots, t = {times[0]:g} .. {times[-1]:g}"
         + (f" after a transient of {recipe.time['transient']:g}" if recipe.time["transient"] else "") + " |",
-        f"| {space} | " + (f"{shape[2]} components" if space == "component" else
-                           f"{shape[2]} points, periodic, L = {recipe.grid['L']:g} ({last[0]:g} .. {last[-1]:g})") + " |",
+        f"| {space} | " + (f"{shape[2]} components" if space == "component" else f"{shape[2]} points, periodic, "
+                           f"L = {recipe.grid['L']:g} ({last[0]:g} .. {last[-1]:g})") + " |",
         f"| solver | {solver} |",
         f"| observation noise | {recipe.noise:g} of each sample's standard deviation, in `observed` |" if recipe.noise
         else "| observation noise | none |",
@@ -94,8 +94,8 @@ def card(path: str | Path, out: str | Path | None = None, samples: int = 3) -> P
         "", "## Accuracy", "",
         f"The first {rows} samples re-solved with {label}: relative L2 difference to the stored data, "
         f"max over samples and times {float(error.max()):.2e}, at the last time {float(error[:, -1].max()):.2e}."
-        + (" The system is chaotic: the difference grows with time at its Lyapunov rate." if recipe.system in ODE_SYSTEMS
-           else ""),
+        + (" The system is chaotic: the difference grows with time at its Lyapunov rate."
+           if recipe.system in ODE_SYSTEMS else ""),
         "", "## Conserved quantities", "",
         *([f"- {name}: worst {'relative' if relative else 'absolute'} drift over all samples and times {value:.2e}"
            for name, (value, relative) in drifts.items()] or ["- none for this system"]),
