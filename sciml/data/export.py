@@ -16,6 +16,7 @@ happens before anything is written.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import warnings
@@ -45,7 +46,8 @@ def export(path: str | Path, to: str, out: str | Path, overwrite: bool = False, 
     out = Path(out)
     with open_checked(path) as source:
         check_target(out, overwrite)
-        rows, row_bytes = source["u"].shape[0], source["u"][0].nbytes * sum(name in source for name in layout.FIELDS)
+        u = source["u"]
+        rows, row_bytes = u.shape[0], u.dtype.itemsize * math.prod(u.shape[1:]) * sum(f in source for f in layout.FIELDS)
         block = max(1, min(rows, block_bytes // row_bytes))
         partial = out.with_name(out.name + ".partial")
         _remove(partial)

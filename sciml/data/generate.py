@@ -49,7 +49,8 @@ def _reopen(path: Path, recipe: Recipe, shard: str) -> h5py.File:
         handle = h5py.File(path, "r+")
     except OSError as error:
         raise DatasetFileError(f"{path}: the interrupted file cannot be reopened ({error}); delete it to start over") from None
-    for key, value in (("recipe", recipe.text), ("seed", recipe.seed), ("shard", shard)):
+    for key, value in (("recipe", recipe.text), ("seed", recipe.seed), ("shard", shard),
+                       ("schema_version", SCHEMA_VERSION)):
         if handle.attrs.get(key) != value:
             handle.close()
             raise DatasetFileError(f"{path}: an interrupted generation with a different {key} is there; "

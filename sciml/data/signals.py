@@ -27,6 +27,6 @@ def held() -> Iterator[None]:
         yield
     finally:
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
         if received:
             signal.raise_signal(received[0])
