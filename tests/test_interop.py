@@ -126,6 +126,11 @@ def test_schema_1_files_are_refused_with_a_clear_message(tmp_path, capsys):
     assert cli(["inspect", str(old)]) == 1 and "schema version 1" in capsys.readouterr().out
     assert cli(["export", str(old), "--to", "netcdf", "--out", str(tmp_path / "x.nc")]) == 2
     assert "schema version 1" in capsys.readouterr().err and not list(tmp_path.glob("x.nc*"))
+    recipe = _small("burgers")
+    with h5py.File(tmp_path / "resume.h5.partial", "a") as handle:  # an interrupted schema-1 generation
+        handle.attrs.update({"schema_version": 1, "recipe": recipe.text, "seed": recipe.seed, "shard": "1/1"})
+    with pytest.raises(DatasetFileError, match="different schema_version is there; delete it"):
+        generate(recipe, tmp_path / "resume.h5", progress=False)
 
 
 def test_bad_export_input_writes_nothing(files, tmp_path, capsys, monkeypatch):
