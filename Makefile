@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[test,benchmarks]"
+	$(BIN)/python -m pip install -q -e ".[test,benchmarks,interop]"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -39,7 +39,7 @@ def _ours(name: str, samples: int, folder: Path, **overrides: str) -> tuple[floa
     path = generate(recipe, folder / f"{name}.h5", batch_size=samples, progress=False, overwrite=True)
     seconds = time.perf_counter() - start
     with open_checked(path) as handle:
-        return seconds, handle["u"][:], {k: v[:] for k, v in handle["parameters"].items()}, handle["t"][:]
+        return seconds, handle["u"][:], {k: v[:] for k, v in handle["parameters"].items()}, handle["time"][:]
 
 
 def nlse_soliton(samples: int, peer_samples: int, folder: Path) -> None:

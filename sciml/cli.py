@@ -1,8 +1,10 @@
 """The ``sciml`` command line.
 
     sciml generate RECIPE --out FILE [--samples N] [--set key=value ...] [--shard i/k] [--batch-size B]
+                (under torchrun or in a Slurm job array: one shard per process or task, merged at the end)
     sciml merge PART.h5 ... --out FILE
-    sciml inspect FILE
+    sciml inspect FILE [--card [CARD.md]]
+    sciml export FILE --to netcdf|the-well|zarr --out PATH [--overwrite]
     sciml train operator --model fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K
                 [--pushforward]]                                     (under torchrun: data-parallel)
     sciml train pinn --model pinn|lpinn --problem NAME [--beta B] [--nu V] [--rho R] --out DIR
@@ -37,8 +39,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    import os
+
     from .data import generate, load, parse_shard
     from .data.simulate import check_device
+    from .data.cluster import generate_placed, placement
 
     if args.batch_size < 1:
         raise UsageError(f"sciml generate: --batch-size must be >= 1, got {args.batch_size}")
@@ -52,9 +57,15 @@ def _generate(args: argparse.Namespace) -> int:
     if args.seed is not None:
         values["seed"] = str(args.seed)
     recipe = load(args.recipe, values)
-    path = generate(recipe, args.out, shard=shard, batch_size=args.batch_size,
-                    overwrite=args.overwrite, progress=not args.quiet, device=args.device)
-    print(f"wrote {path}")
+    options = {"batch_size": args.batch_size, "overwrite": args.overwrite, "progress": not args.quiet,
+               "device": args.device}
+    where = placement(os.environ, manual_shard=args.shard is not None)  # torchrun or a Slurm array: one shard each
+    if where is not None:
+        path = generate_placed(recipe, args.out, where, **options)
+        merger = "rank 0" if where.engine == "torchrun" else "the task that writes the last shard"
+        print(f"wrote {path}" if path else f"wrote shard {where.shard}/{where.count}; {merger} merges into {args.out}")
+        return 0
+    print(f"wrote {generate(recipe, args.out, shard=shard, **options)}")
     return 0
 
 
@@ -73,7 +84,18 @@ def _inspect(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"PROBLEM: {problem}")
     print("ok" if not problems else f"{len(problems)} problem(s)")
+    if args.card is not None and not problems:
+        from .evaluate.card import card
+
+        print(f"card: {card(args.file, args.card or None)}")
     return 0 if not problems else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .data.export import export
+
+    print(f"wrote {export(args.file, args.to, args.out, overwrite=args.overwrite, progress=not args.quiet)}")
+    return 0
 
 
 def _check_kernels(args: argparse.Namespace) -> int:
@@ -115,7 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="summarise a dataset file and check it")
     inspect.add_argument("file")
+    inspect.add_argument("--card", nargs="?", const="", metavar="CARD.md",
+                         help="also write a Markdown dataset card and its figure (default: FILE stem + .card.md)")
     inspect.set_defaults(handler=_inspect)
+
+    export = commands.add_parser("export", help="write a dataset file as NetCDF, The Well's HDF5 layout or Zarr")
+    export.add_argument("file", help="a complete dataset file")
+    export.add_argument("--to", required=True, help="netcdf, the-well or zarr")
+    export.add_argument("--out", required=True, help="output file (netcdf, the-well) or folder (zarr)")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.set_defaults(handler=_export)
 
     train = commands.add_parser("train", help="train a model of one family: operator, pinn, nsm or rnn",
                                 description="Train a model; each family has its own options "
@@ -142,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .data import DatasetFileError, RecipeError
+    from .data.extras import MissingExtraError
 
     command = "sciml"
     try:
@@ -151,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             options = [word for word in unknown if word.startswith("-")] or unknown
             raise UsageError(f"{' '.join(options)}: not an option of {command} (see {command} --help)")
         return args.handler(args)
-    except (UsageError, RecipeError, DatasetFileError, FileExistsError, PermissionError, FileNotFoundError) as error:
+    except (UsageError, RecipeError, DatasetFileError, FileExistsError, PermissionError, FileNotFoundError,
+            MissingExtraError) as error:
         message = str(error)
         print(message if message.startswith("sciml") else f"{command}: error: {message}", file=sys.stderr)
         return 2

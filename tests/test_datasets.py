@@ -108,7 +108,7 @@ def test_killed_generation_resumes_without_loss_or_duplicates(tmp_path):
     recipe = load("lorenz63", {"samples": "96", "time.snapshots": "2001", "time.end": "20", "time.transient": "1"})
     reference = generate(recipe, tmp_path / "reference.h5", batch_size=96, progress=False)
     with open_checked(out) as resumed, open_checked(reference) as one_go:
-        assert np.array_equal(resumed["index"][:], np.arange(96))
+        assert np.array_equal(resumed["sample"][:], np.arange(96))
         assert np.array_equal(resumed["u"][:], one_go["u"][:])
         assert np.array_equal(resumed["observed"][:], one_go["observed"][:])
 

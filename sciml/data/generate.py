@@ -16,27 +16,23 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import __version__
+from . import layout
 from .recipe import Recipe
+from .signals import held
 from .simulate import MICRO_BATCH, check, check_device, coordinates, sample_shape, simulate
 from .store import SCHEMA_VERSION, DatasetFileError, check_target, shard_range
 
 
 def _create(path: Path, recipe: Recipe, start: int, stop: int, shard: str) -> h5py.File:
-    shape, dtype = sample_shape(recipe)
-    rows = stop - start
+    dtype = np.complex128 if sample_shape(recipe)[1].is_complex else np.float64
+    times, space = coordinates(recipe)
     handle = h5py.File(path, "w")
-    numpy_dtype = np.complex128 if dtype.is_complex else np.float64
-    handle.create_dataset("u", shape=(rows,) + shape, dtype=numpy_dtype, chunks=(1,) + shape)
-    if recipe.noise > 0:
-        handle.create_dataset("observed", shape=(rows,) + shape, dtype=numpy_dtype, chunks=(1,) + shape)
-    for name, values in coordinates(recipe).items():
-        handle[name] = values.numpy()
-    handle["index"] = np.arange(start, stop, dtype=np.int64)
-    handle["done"] = np.zeros(rows, dtype=bool)
-    handle.create_group("parameters")
+    layout.create(handle, recipe.system, np.arange(start, stop), times.numpy(), space.numpy(), dtype,
+                  fields=("u", "observed") if recipe.noise > 0 else ("u",))
     attributes = {
         "schema_version": SCHEMA_VERSION, "package_version": __version__, "recipe": recipe.text,
-        "recipe_name": recipe.name, "system": recipe.system, "seed": recipe.seed, "samples_total": recipe.samples,
+        "recipe_name": recipe.name, "description": recipe.description, "system": recipe.system, "seed": recipe.seed,
+        "samples_total": recipe.samples,
         "shard": shard, "method": str(recipe.solver["method"]), "complete": False,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -53,7 +49,8 @@ def _reopen(path: Path, recipe: Recipe, shard: str) -> h5py.File:
         handle = h5py.File(path, "r+")
     except OSError as error:
         raise DatasetFileError(f"{path}: the interrupted file cannot be reopened ({error}); delete it to start over") from None
-    for key, value in (("recipe", recipe.text), ("seed", recipe.seed), ("shard", shard)):
+    for key, value in (("recipe", recipe.text), ("seed", recipe.seed), ("shard", shard),
+                       ("schema_version", SCHEMA_VERSION)):
         if handle.attrs.get(key) != value:
             handle.close()
             raise DatasetFileError(f"{path}: an interrupted generation with a different {key} is there; "
@@ -74,7 +71,9 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
     start, stop = shard_range(recipe.samples, *shard)
     label = f"{shard[0]}/{shard[1]}"
     partial = out.with_name(out.name + ".partial")
-    handle = _reopen(partial, recipe, label) if partial.exists() else _create(partial, recipe, start, stop, label)
+    with held():
+        handle = _reopen(partial, recipe, label) if partial.exists() else _create(partial, recipe, start, stop, label)
+        handle.flush()
     with handle:
         done = handle["done"][:]
         pending = np.flatnonzero(~done) + start
@@ -87,20 +86,20 @@ def generate(recipe: Recipe, out: str | Path, shard: tuple[int, int] = (1, 1), b
             indices = [i for m in group for i in range(m * MICRO_BATCH, min((m + 1) * MICRO_BATCH, recipe.samples))]
             result = simulate(recipe, indices, device)
             rows = [(position, i - start) for position, i in enumerate(indices) if start <= i < stop and not done[i - start]]
-            for position, row in rows:
-                handle["u"][row] = result.u[position].numpy()
-                if result.observed is not None:
-                    handle["observed"][row] = result.observed[position].numpy()
-            for name, values in result.parameters.items():
-                if name not in handle["parameters"]:
-                    handle["parameters"].create_dataset(name, shape=(stop - start,), dtype=np.float64, fillvalue=np.nan)
+            with held():  # a stop signal waits until the rows are written and flushed
                 for position, row in rows:
-                    handle["parameters"][name][row] = float(values[position])
-            handle.flush()
-            for _, row in rows:
-                done[row] = True
-            handle["done"][:] = done
-            handle.flush()
+                    handle["u"][row] = result.u[position].numpy()
+                    if result.observed is not None:
+                        handle["observed"][row] = result.observed[position].numpy()
+                for name, values in result.parameters.items():
+                    column = handle["parameters"].get(name) or layout.create_parameter(handle, name)
+                    for position, row in rows:
+                        column[row] = float(values[position])
+                handle.flush()
+                for _, row in rows:
+                    done[row] = True
+                handle["done"][:] = done
+                handle.flush()
             bar.update(len(rows))
         bar.close()
         handle.attrs["complete"] = True

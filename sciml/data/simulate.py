@@ -173,13 +173,11 @@ def solve_ode(system, y0: torch.Tensor, times: torch.Tensor, method: str, option
     return integrate(system, y0, times, method=method, **options).y
 
 
-def coordinates(recipe: Recipe) -> dict[str, torch.Tensor]:
-    """``t`` and, for fields, ``x``."""
-    out = {"t": recipe.times}
+def coordinates(recipe: Recipe) -> tuple[torch.Tensor, torch.Tensor]:
+    """Output times ``(T,)`` and the last axis of a sample: grid points ``(n,)`` for fields, component
+    numbers ``(dim,)`` (int64) for ODE systems."""
     grid = grid_of(recipe)
-    if grid is not None:
-        out["x"] = grid.x
-    return out
+    return recipe.times, grid.x if grid is not None else torch.arange(dimension(recipe))
 
 
 def sample_shape(recipe: Recipe) -> tuple[tuple[int, ...], torch.dtype]:

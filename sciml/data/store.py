@@ -1,15 +1,19 @@
 """The HDF5 file of a dataset: schema, checks, merging shards.
 
-Layout (schema 1), one row per sample, rows chunked by sample:
+Layout (schema 2, named dimensions: see :mod:`sciml.data.layout`), one row per sample, rows chunked
+by sample:
 
-    u            (rows, T, *space)  float64, or complex128 for complex fields (the NLSE)
-    observed     (rows, T, *space)  u with observation noise (only when the recipe has noise)
-    t, x         (T,), (n,)         output times, grid points (x for fields only)
-    index        (rows,) int64      global sample index of each row
-    done         (rows,) bool       row written
-    parameters/  (rows,) float64    one dataset per drawn initial-condition parameter
-    attributes   schema_version, package_version, recipe (TOML text), recipe_name, system, seed,
-                 method, rtol, atol, dt, samples_total, shard ("i/k"), complete
+    u            (sample, time, x)  float64, or complex128 for complex fields (the NLSE);
+                                    (sample, time, component) for ODE systems
+    observed     like u, with observation noise (only when the recipe has noise)
+    sample, time, x | component     coordinates: global sample index, output times, grid points
+    done         (sample,) bool     row written
+    parameters/  (sample,) float64  one dataset per drawn initial-condition parameter
+    attributes   schema_version, package_version, recipe (TOML text), recipe_name, description, system,
+                 seed, method, rtol, atol, dt, samples_total, shard ("i/k"), complete, created, L (fields)
+
+Schema 1 (before named dimensions: ``t`` and ``index`` instead of ``time`` and ``sample``) is refused
+with a message that says how to get a schema-2 file.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import torch
+from . import invariants, layout
 
-SCHEMA_VERSION = 1
-REQUIRED = ("u", "t", "index", "done")
+SCHEMA_VERSION = 2
+REQUIRED = ("u", "time", "sample", "done")
 
 
 class DatasetFileError(ValueError):
@@ -59,14 +63,18 @@ def open_checked(path: str | Path, require_complete: bool = True) -> h5py.File:
     except OSError as error:
         raise DatasetFileError(f"{path}: not a readable HDF5 file ({error})") from None
     try:
+        version = handle.attrs.get("schema_version")
+        if version is not None and int(version) != SCHEMA_VERSION:
+            raise DatasetFileError(
+                f"{path}: schema version {int(version)}, this package reads version {SCHEMA_VERSION} (named dimensions "
+                f"sample, time, x); regenerate it with `sciml generate` from the recipe stored in its "
+                f"'recipe' attribute")
         missing = [name for name in REQUIRED if name not in handle]
-        if missing or "schema_version" not in handle.attrs:
+        if missing or version is None:
             raise DatasetFileError(f"{path}: not a dataset of this package (missing {', '.join(missing) or 'schema_version'})")
-        if int(handle.attrs["schema_version"]) != SCHEMA_VERSION:
-            raise DatasetFileError(f"{path}: schema version {handle.attrs['schema_version']}, expected {SCHEMA_VERSION}")
         rows = handle["u"].shape[0]
-        if any(handle[name].shape[0] != rows for name in ("index", "done")):
-            raise DatasetFileError(f"{path}: index/done do not match the {rows} rows of u")
+        if any(handle[name].shape[0] != rows for name in ("sample", "done")):
+            raise DatasetFileError(f"{path}: sample/done do not match the {rows} rows of u")
         if require_complete:
             written = int(np.count_nonzero(handle["done"][:]))
             if not bool(handle.attrs.get("complete", False)) or written != rows:
@@ -93,30 +101,32 @@ def merge(parts: list[str | Path], out: str | Path, overwrite: bool = False) -> 
             for key in ("recipe", "seed", "samples_total"):
                 if handle.attrs[key] != first[key]:
                     raise DatasetFileError(f"{path}: {key} differs from {parts[0]}; shards of one recipe only")
-        handles.sort(key=lambda h: int(h["index"][0]))
+        handles.sort(key=lambda h: int(h["sample"][0]))
         total, expected = int(first["samples_total"]), 0
         for handle in handles:
-            start, stop = int(handle["index"][0]), int(handle["index"][-1]) + 1
+            start, stop = int(handle["sample"][0]), int(handle["sample"][-1]) + 1
             if start != expected:
                 raise DatasetFileError(f"shards do not tile the {total} samples: gap or overlap at sample {expected}")
             expected = stop
         if expected != total:
             raise DatasetFileError(f"shards cover {expected} of {total} samples")
         partial = out.with_name(out.name + ".partial")
+        template = handles[0]
+        fields = tuple(name for name in layout.FIELDS if name in template)
         with h5py.File(partial, "w") as merged:
-            template = handles[0]
-            for key, value in template.attrs.items():
-                merged.attrs[key] = value
+            names = layout.dimensions(str(first["system"]))
+            layout.create(merged, str(first["system"]), np.arange(total), template[names[1]][:], template[names[2]][:],
+                          template["u"].dtype, fields, tuple(template["parameters"]))
+            merged.attrs.update(dict(template.attrs))
             merged.attrs["shard"] = "1/1"
-            for name in ("t", "x"):
-                if name in template:
-                    merged[name] = template[name][:]
-            for name in ("u", "observed", "index", "done"):
-                if name in template:
-                    data = np.concatenate([h[name][:] for h in handles])
-                    merged.create_dataset(name, data=data, chunks=(1,) + data.shape[1:] if data.ndim > 1 else None)
-            for name in template["parameters"]:
-                merged[f"parameters/{name}"] = np.concatenate([h["parameters"][name][:] for h in handles])
+            for handle in handles:  # shard by shard, sample by sample: memory stays at one sample
+                rows = slice(int(handle["sample"][0]), int(handle["sample"][-1]) + 1)
+                for name in fields:
+                    for row in range(handle[name].shape[0]):
+                        merged[name][rows.start + row] = handle[name][row]
+                for name in template["parameters"]:
+                    merged["parameters"][name][rows] = handle["parameters"][name][:]
+                merged["done"][rows] = handle["done"][:]
             merged.attrs["complete"] = True
     finally:
         for handle in handles:
@@ -138,7 +148,8 @@ def check_target(out: Path, overwrite: bool) -> None:
 
 
 def inspect(path: str | Path, mass_tolerance: float = 1e-10) -> tuple[list[str], list[str]]:
-    """``(summary lines, problems)``: completeness, finiteness, and NLSE mass conservation per sample."""
+    """``(summary lines, problems)``: completeness, finiteness, drift of the conserved quantities
+    (:mod:`sciml.data.invariants`; NLSE mass beyond ``mass_tolerance`` is a problem)."""
     problems: list[str] = []
     try:
         handle = open_checked(path, require_complete=False)
@@ -153,10 +164,10 @@ def inspect(path: str | Path, mass_tolerance: float = 1e-10) -> tuple[list[str],
             f"recipe: {attrs.get('recipe_name')} (system {attrs.get('system')}, seed {attrs.get('seed')}, "
             f"shard {attrs.get('shard')}, package {attrs.get('package_version')})",
             f"solver: {attrs.get('method')} rtol={attrs.get('rtol')} atol={attrs.get('atol')} dt={attrs.get('dt')}",
-            f"u: shape {u.shape}, dtype {u.dtype}; t: {handle['t'].shape[0]} times from {handle['t'][0]:.6g} "
-            f"to {handle['t'][-1]:.6g}" + (f"; x: {handle['x'].shape[0]} points" if "x" in handle else ""),
-            f"samples: {written} of {u.shape[0]} written, indices {int(handle['index'][0])}.."
-            f"{int(handle['index'][-1])} of {attrs.get('samples_total')}",
+            f"u: shape {u.shape}, dtype {u.dtype}; time: {handle['time'].shape[0]} times from {handle['time'][0]:.6g} "
+            f"to {handle['time'][-1]:.6g}" + (f"; x: {handle['x'].shape[0]} points" if "x" in handle else ""),
+            f"samples: {written} of {u.shape[0]} written, indices {int(handle['sample'][0])}.."
+            f"{int(handle['sample'][-1])} of {attrs.get('samples_total')}",
             f"parameters: {', '.join(handle['parameters']) if 'parameters' in handle else 'none'}",
         ]
         if written != u.shape[0] or not bool(attrs.get("complete", False)):
@@ -168,15 +179,8 @@ def inspect(path: str | Path, mass_tolerance: float = 1e-10) -> tuple[list[str],
                 finite[row] = np.isfinite(u[row]).all()
         if not finite.all():
             problems.append(f"non-finite values in {int((~finite).sum())} samples, first row {int(np.argmin(finite))}")
-        if attrs.get("system") == "nlse" and written:
-            from solvers import nlse
-
-            grid = nlse.Grid(L=float(attrs["L"]), n=handle["x"].shape[0])
-            worst = 0.0
-            for row in np.flatnonzero(done & finite):
-                mass = nlse.invariants(torch.as_tensor(u[row]), grid)["mass"]
-                worst = max(worst, float(((mass - mass[0]).abs() / mass[0]).max()))
-            lines.append(f"mass drift (relative, worst sample): {worst:.2e}")
-            if worst > mass_tolerance:
+        for name, (worst, relative) in invariants.drift(handle, np.flatnonzero(done & finite)).items():
+            lines.append(f"{name} drift ({'relative' if relative else 'absolute'}, worst sample): {worst:.2e}")
+            if name == "mass" and worst > mass_tolerance:
                 problems.append(f"mass drift {worst:.2e} exceeds {mass_tolerance:.0e}")
     return lines, problems

@@ -1,5 +1,7 @@
-"""Evaluation: learned-versus-numerical comparison, figures and reports; dynamical-systems reconstruction metrics."""
+"""Evaluation: learned-versus-numerical comparison, figures and reports; dynamical-systems reconstruction metrics;
+dataset cards."""
 
+from .card import card
 from .compare import compare, rollout
 from .dsr import (
     hellinger_spectrum,
@@ -11,5 +13,5 @@ from .dsr import (
 from .errors import relative_error
 from .symbolic import SymbolicGraph, symbolic_graph
 
-__all__ = ["compare", "rollout", "relative_error", "state_space_divergence", "state_space_divergence_gmm",
+__all__ = ["card", "compare", "rollout", "relative_error", "state_space_divergence", "state_space_divergence_gmm",
            "hellinger_spectrum", "max_lyapunov_map", "max_lyapunov_flow", "SymbolicGraph", "symbolic_graph"]

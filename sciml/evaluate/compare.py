@@ -62,9 +62,9 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
             raise DatasetFileError(f"{data}: compare works on field datasets; ODE systems are evaluated with the DSR metrics")
         rows = min(samples, handle["u"].shape[0])
         truth = torch.as_tensor(handle["u"][:rows])[:, ::lag]
-        t = torch.as_tensor(handle["t"][:])[::lag]
+        t = torch.as_tensor(handle["time"][:])[::lag]
         recipe_data = tomllib.loads(str(handle.attrs["recipe"]))
-        indices = [int(i) for i in handle["index"][:rows]]
+        indices = [int(i) for i in handle["sample"][:rows]]
         system, length = str(handle.attrs["system"]), float(handle.attrs["L"])
     complex_field = truth.is_complex()
     channels = to_channels(truth).float()

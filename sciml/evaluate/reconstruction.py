@@ -59,7 +59,7 @@ def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0
         if not 0 <= sample < handle["u"].shape[0]:
             raise DatasetFileError(f"sample {sample} is not in {data} ({handle['u'].shape[0]} samples)")
         test = ((torch.as_tensor(handle["u"][sample]) - mean) / std).float()
-        t = torch.as_tensor(handle["t"][:2])
+        t = torch.as_tensor(handle["time"][:2])
         parameters = tomllib.loads(str(handle.attrs["recipe"])).get("parameters", {})
     dt = float(t[1] - t[0])
     if test.shape[1] != model.observed:
