@@ -54,8 +54,8 @@ class PeriodicGrid:
 
     def __post_init__(self) -> None:
         axes = max(len(v) if isinstance(v, (tuple, list)) else 1 for v in (self.L, self.n))
-        lengths = _per_axis(self.L, "L", _is_length, "grid length L must be a positive finite number per axis", axes)
         shape = _per_axis(self.n, "n", _is_size, "grid size n must be an even integer >= 4 per axis", axes)
+        lengths = _per_axis(self.L, "L", _is_length, "grid length L must be a positive finite number per axis", axes)
         if self.dtype not in (torch.float32, torch.float64):
             raise ValueError(f"grid dtype must be torch.float32 or torch.float64, got {self.dtype}")
         origins = tuple(-length / 2 for length in lengths) if self.origin is None else _per_axis(
@@ -72,24 +72,26 @@ class PeriodicGrid:
     def ndim(self) -> int:
         return len(self.shape)
 
-    def _one_dimensional(self, name: str, value):
+    def _one_dimensional(self, name: str) -> None:
         if self.ndim != 1:
             raise ValueError(f"grid.{name} is defined in one dimension; this grid has {self.ndim} (use the per-axis form)")
-        return value
 
     @property
     def x(self) -> torch.Tensor:
         """The points ``(n,)`` of a 1D grid (``xs`` or :meth:`mesh` in more dimensions)."""
-        return self._one_dimensional("x", self.xs[0])
+        self._one_dimensional("x")
+        return self.xs[0]
 
     @property
     def k(self) -> torch.Tensor:
         """The wavenumbers ``(n,)`` of a 1D grid (``ks`` or :meth:`wavenumber` in more dimensions)."""
-        return self._one_dimensional("k", self.ks[0])
+        self._one_dimensional("k")
+        return self.ks[0]
 
     @property
     def dx(self) -> float:
-        return self._one_dimensional("dx", self.L / self.n)
+        self._one_dimensional("dx")
+        return self.L / self.n
 
     @property
     def area(self) -> float:
