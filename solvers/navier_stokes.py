@@ -89,9 +89,9 @@ def equation(grid: PeriodicGrid, viscosity: float, forcing: torch.Tensor | None 
     laplacian = grid.laplacian(real=True)
     stream = -grid.inverse_laplacian(real=True)  # psi = c / |k|^2
     mask = Truncation(grid.n, real=True).mask.to(laplacian.device)
-    multipliers = torch.stack([1j * ky * stream, -1j * kx * stream, 1j * kx + 0 * ky, 1j * ky + 0 * kx])
+    multipliers = torch.stack(torch.broadcast_tensors(1j * ky * stream, -1j * kx * stream, 1j * kx, 1j * ky))
     multipliers = (multipliers * mask).to(grid.complex_dtype)  # (4, n_y, n_x/2 + 1): u, v, w_x, w_y
-    advection = (-1.0 * mask).to(grid.complex_dtype)
+    advection = -mask.to(grid.complex_dtype)
 
     def nonlinear(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         u, v, wx, wy = grid.to_real_values(c.unsqueeze(-3) * multipliers).unbind(-3)

@@ -1,4 +1,8 @@
-"""The 1D nonlinear Schrodinger equation ``i u_t + (1/2) u_xx + s |u|^2 u = 0`` on a periodic box.
+"""The nonlinear Schrodinger equation ``i u_t + (1/2) u_xx + s |u|^2 u = 0`` on a periodic box.
+
+The equation, :func:`solve` and :func:`invariants` hold on a grid of any dimension (``u_xx`` then the
+Laplacian; the 2D specifics, collapse above all, are in :mod:`solvers.nlse2d`); the initial
+conditions and exact solutions here are one-dimensional.
 
 ``s = +1`` (``nonlinearity=1``) is focusing, ``s = -1`` defocusing. The state is advanced as its
 Fourier coefficients ``c`` (forward normalisation, see :class:`~solvers.spectral.PeriodicGrid`):
