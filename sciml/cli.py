@@ -92,7 +92,10 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .data.export import export
+    from .data.export import FORMATS, export
+
+    if args.to not in FORMATS:
+        raise UsageError(f"unknown export format {args.to!r}; allowed: {', '.join(FORMATS)}")
 
     print(f"wrote {export(args.file, args.to, args.out, overwrite=args.overwrite, progress=not args.quiet)}")
     return 0

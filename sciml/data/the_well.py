@@ -29,6 +29,7 @@ import numpy as np
 
 from .export import global_attributes, real_parts, variable_attributes
 from .recipe import ODE_SYSTEMS
+from .store import DatasetFileError
 
 
 def _names(values) -> np.ndarray:
@@ -53,7 +54,7 @@ class WellWriter:
     def __init__(self, source: h5py.File, path: Path, block: int):
         system = str(source.attrs["system"])
         if system in ODE_SYSTEMS:
-            raise ValueError(f"{source.filename}: The Well holds fields on grids, {system} is an ODE system; "
+            raise DatasetFileError(f"{source.filename}: The Well holds fields on grids, {system} is an ODE system; "
                              f"export it to netcdf or zarr")
         self.file = h5py.File(path, "w")
         rows, times, n = source["u"].shape
