@@ -1,4 +1,8 @@
-"""The 1D nonlinear Schrodinger equation ``i u_t + (1/2) u_xx + s |u|^2 u = 0`` on a periodic box.
+"""The nonlinear Schrodinger equation ``i u_t + (1/2) u_xx + s |u|^2 u = 0`` on a periodic box.
+
+The equation, :func:`solve` and :func:`invariants` hold on a grid of any dimension (``u_xx`` then the
+Laplacian; the 2D specifics, collapse above all, are in :mod:`solvers.nlse2d`); the initial
+conditions and exact solutions here are one-dimensional.
 
 ``s = +1`` (``nonlinearity=1``) is focusing, ``s = -1`` defocusing. The state is advanced as its
 Fourier coefficients ``c`` (forward normalisation, see :class:`~solvers.spectral.PeriodicGrid`):
@@ -147,16 +151,16 @@ SEED_CASES = {
 # --------------------------------------------------------------------------------- the equation
 
 
-def _padded_cubic():
-    """``c -> F[|u|^2 u]``, ``u = F^-1[c]``, for spectra on a padded grid: two FFTs and a pointwise
-    product through buffers kept per batch shape (the FFTs' results are new tensors)."""
+def _padded_cubic(dims: int):
+    """``c -> F[|u|^2 u]``, ``u = F^-1[c]``, for spectra on a padded grid of ``dims`` axes: two FFTs and
+    a pointwise product through buffers kept per batch shape (the FFTs' results are new tensors)."""
     buffers: dict[tuple, tuple[torch.Tensor, ...]] = {}
 
     def cubic(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         if backend.choose(c.device, "cubic_term") == "triton":
             from .spectral.kernels.cubic_term import cubic as fused
 
-            return fft.forward(fused(fft.inverse(c)))
+            return fft.forward(fused(fft.inverse(c, dims=dims)), dims=dims)
         key = (c.shape, c.dtype, c.device)
         if key not in buffers:
             u = torch.empty_like(c)
@@ -164,23 +168,25 @@ def _padded_cubic():
             power = torch.empty(c.shape, dtype=c.real.dtype, device=c.device)
             buffers[key] = (u, pairs, pairs[..., 0], pairs[..., 1], power, power.unsqueeze(-1))
         u, pairs, real, imag, power, power_pairs = buffers[key]
-        fft.inverse(c, out=u)
+        fft.inverse(c, out=u, dims=dims)
         torch.mul(real, real, out=power).addcmul_(imag, imag)
         pairs.mul_(power_pairs)
-        return fft.forward(u)
+        return fft.forward(u, dims=dims)
 
     return cubic
 
 
 def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
              dealiasing: str | ZeroPadding | ExponentialFilter | NoDealiasing = "pad") -> SemilinearTerm:
-    """The NLSE on ``grid`` as a :class:`SemilinearTerm` ``c_t = L c + D N(c)`` on Fourier coefficients.
+    """The NLSE ``i u_t + (1/2) lap u + s |u|^2 u = 0`` on ``grid`` (any dimension: ``L = (i/2) lap``) as
+    a :class:`SemilinearTerm` ``c_t = L c + D N(c)`` on Fourier coefficients.
 
     ``dealiasing``: ``"pad"`` (2x zero padding, alias-free for the cubic term), ``"filter"`` (the
     seed's exponential filter, applied to the nonlinear term only), ``"none"``, or a strategy object.
     With zero padding the state is the spectrum on the padded grid, ``(batch, padded)`` with the modes
-    beyond ``n`` zero (:meth:`ZeroPadding.pad`): ``N`` is two FFTs around ``|u|^2 u`` and the truncation
-    is part of ``D = i s 1[|m| < n/2]`` (``size = n`` for error norms). Otherwise the state is ``(batch, n)``.
+    beyond ``n`` zero (:meth:`ZeroPadding.pad`; ``(batch, *padded)`` on a grid of several axes): ``N`` is
+    two FFTs around ``|u|^2 u`` and the truncation is part of ``D = i s 1[|m| < n/2]`` (``size`` the
+    points of ``grid`` for error norms). Otherwise the state is ``(batch, *grid.shape)``.
     The nonlinear flow ``c -> F[u exp(i s |u|^2 tau)]`` (split-step methods) is taken on the state's own
     grid, without dealiasing: build the term with ``"none"`` for split-step methods.
     Where :mod:`solvers.spectral.backend` picks Triton (CUDA), ``|u|^2 u`` is one fused kernel.
@@ -190,20 +196,21 @@ def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
     product = _dealiasing(dealiasing, grid.n) if isinstance(dealiasing, str) else dealiasing
     if product.n != grid.n:
         raise ValueError(f"dealiasing was built for n={product.n}, the grid has n={grid.n}")
-    factor = 1j * nonlinearity
+    factor, dims, device = 1j * nonlinearity, grid.ndim, grid.xs[0].device
     if isinstance(product, ZeroPadding):
-        k = PeriodicGrid(grid.L, product.padded, grid.dtype, grid.k.device).k
-        live = product.pad(torch.ones(grid.n, dtype=grid.complex_dtype, device=grid.k.device))
-        linear, nonlinear, factor, size = -0.5j * k.to(grid.complex_dtype) ** 2, _padded_cubic(), factor * live, grid.n
+        padded = PeriodicGrid(grid.L, product.padded, grid.dtype, device)
+        live = product.pad(torch.ones(grid.shape, dtype=grid.complex_dtype, device=device))
+        linear, nonlinear, factor, size = 0.5j * padded.laplacian().to(grid.complex_dtype), _padded_cubic(dims), \
+            factor * live, math.prod(grid.shape)
     else:
         def nonlinear(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
             return product(c, lambda u: u * (u * u.conj()))
 
-        linear, size = -0.5j * grid.k.to(grid.complex_dtype) ** 2, None
+        linear, size = 0.5j * grid.laplacian().to(grid.complex_dtype), None
     units: dict[tuple, torch.Tensor] = {}
 
     def nonlinear_flow(c: torch.Tensor, tau: float | torch.Tensor) -> torch.Tensor:
-        u = fft.inverse(c)
+        u = fft.inverse(c, dims=dims)
         modulus = torch.linalg.vector_norm(torch.view_as_real(u), dim=-1)
         if torch.is_tensor(tau):
             tau = tau.reshape(tau.shape + (1,) * (u.ndim - 1))
@@ -211,14 +218,14 @@ def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
         key = (angle.shape, angle.dtype, angle.device)
         if key not in units:
             units[key] = torch.ones_like(angle)
-        return fft.forward(u.mul_(torch.polar(units[key], angle)))
+        return fft.forward(u.mul_(torch.polar(units[key], angle)), dims=dims)
 
     return SemilinearTerm(linear, nonlinear, nonlinear_flow, factor=factor, size=size)
 
 
 @dataclass(frozen=True)
 class NLSESolution:
-    """``t``: ``(T,)``; ``u``: ``(T, n)``, or ``(batch, T, n)`` for a batched ``u0``."""
+    """``t``: ``(T,)``; ``u``: ``(T, *grid.shape)``, or ``(batch, T, *grid.shape)`` for a batched ``u0``."""
 
     t: torch.Tensor
     u: torch.Tensor
@@ -230,7 +237,7 @@ def solve(u0: torch.Tensor, grid: PeriodicGrid, t, method: str = "if_dop853", rt
           atol: float = 1e-12, dt: float | None = None, nonlinearity: float = 1.0,
           dealiasing: str | ZeroPadding | ExponentialFilter | NoDealiasing = "pad",
           max_steps: int = 1_000_000, clip: bool = False) -> NLSESolution:
-    """Solve the NLSE from ``u0`` (values, ``(n,)`` or ``(batch, n)``) at the times ``t``.
+    """Solve the NLSE from ``u0`` (values, ``grid.shape`` or ``(batch, *grid.shape)``) at the times ``t``.
 
     ``method``: any name of :data:`solvers.integrators.METHODS`; the default, integrating-factor
     DOP853, treats the dispersion exactly and steps at the pace of the nonlinearity. Tolerances
@@ -240,36 +247,42 @@ def solve(u0: torch.Tensor, grid: PeriodicGrid, t, method: str = "if_dop853", rt
     if not isinstance(grid, PeriodicGrid):
         raise TypeError(f"grid must be a PeriodicGrid (nlse.Grid), got {type(grid).__name__}")
     u0 = torch.as_tensor(u0)
-    if u0.ndim not in (1, 2) or u0.shape[-1] != grid.n:
-        raise ValueError(f"u0 must have shape ({grid.n},) or (batch, {grid.n}), got {tuple(u0.shape)}")
+    if u0.ndim not in (grid.ndim, grid.ndim + 1) or tuple(u0.shape[u0.ndim - grid.ndim:]) != grid.shape:
+        sizes = ", ".join(map(str, grid.shape))
+        raise ValueError(f"u0 must have shape {grid.shape} or (batch, {sizes}), got {tuple(u0.shape)}")
     if not torch.isfinite(u0).all():
         raise ValueError("u0 must be finite")
     splitting = method in _SPLITTING
     term = equation(grid, nonlinearity, "none" if splitting else dealiasing)
-    c0 = grid.to_coefficients(u0.to(device=grid.x.device, dtype=grid.complex_dtype))
+    batched = u0.ndim > grid.ndim
+    c0 = grid.to_coefficients(u0.to(device=grid.xs[0].device, dtype=grid.complex_dtype))
     padded = term.linear.shape[-1]
-    padding = ZeroPadding(grid.n, padded / grid.n) if padded != grid.n else None
-    solution = _integrate(term, padding.pad(c0) if padding else c0, t, method=method, rtol=rtol, atol=atol,
+    padding = ZeroPadding(grid.n, padded / grid.shape[-1]) if term.linear.shape != grid.shape else None
+    c0 = padding.pad(c0) if padding else c0
+    solution = _integrate(term, c0 if batched else c0.unsqueeze(0), t, method=method, rtol=rtol, atol=atol,
                           dt=dt, max_steps=max_steps, clip=clip)
     c = padding.truncate(solution.y) if padding else solution.y
-    return NLSESolution(solution.t, grid.to_values(c), solution.stats, grid)
+    return NLSESolution(solution.t, grid.to_values(c if batched else c[0]), solution.stats, grid)
 
 
 # ------------------------------------------------------------------------------------ invariants
 
 
 def invariants(u: torch.Tensor, grid: PeriodicGrid, nonlinearity: float = 1.0) -> dict[str, torch.Tensor]:
-    """Mass ``int |u|^2``, momentum ``Im int u* u_x`` and energy ``int |u_x|^2/2 - s |u|^4/2``,
-    computed spectrally (the quartic term on a 2x padded grid), each of shape ``u.shape[:-1]``."""
-    if u.shape[-1] != grid.n:
-        raise ValueError(f"u must have last dimension {grid.n}, got {tuple(u.shape)}")
+    """Mass ``int |u|^2``, momentum ``Im int u* grad u`` and energy ``int |grad u|^2/2 - s |u|^4/2``,
+    computed spectrally (the quartic term on a 2x padded grid), each of shape ``u.shape[:-d]`` on a grid
+    of ``d`` axes; in more than one dimension the momentum has one component per axis, ``(..., d)``."""
+    d = grid.ndim
+    if tuple(u.shape[u.ndim - d:]) != grid.shape:
+        raise ValueError(f"u must have last dimension{'s' if d > 1 else ''} {grid.n}, got {tuple(u.shape)}")
     c = grid.to_coefficients(u.to(grid.complex_dtype))
     power = c.real.square() + c.imag.square()
-    k = grid.k.to(power.device)
-    values = fft.inverse(ZeroPadding(grid.n).pad(c))
-    quartic = grid.L * (values.real.square() + values.imag.square()).square().mean(-1)
+    axes = tuple(range(-d, 0))
+    values = fft.inverse(ZeroPadding(grid.n).pad(c), dims=d)
+    quartic = grid.area * (values.real.square() + values.imag.square()).square().mean(axes)
+    momentum = [grid.area * (grid.wavenumber(axis).to(power.device) * power).sum(axes) for axis in range(d)]
     return {
-        "mass": grid.L * power.sum(-1),
-        "momentum": grid.L * (k * power).sum(-1),
-        "energy": grid.L * (0.5 * k**2 * power).sum(-1) - 0.5 * nonlinearity * quartic,
+        "mass": grid.area * power.sum(axes),
+        "momentum": momentum[0] if d == 1 else torch.stack(momentum, -1),
+        "energy": grid.area * (-0.5 * grid.laplacian().to(power.device) * power).sum(axes) - 0.5 * nonlinearity * quartic,
     }
