@@ -157,17 +157,18 @@ def _padded_cubic(dims: int):
     buffers: dict[tuple, tuple[torch.Tensor, ...]] = {}
 
     def cubic(t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        if backend.choose(c.device, "cubic_term") == "triton":
-            from .spectral.kernels.cubic_term import cubic as fused
-
-            return fft.forward(fused(fft.inverse(c, dims=dims)), dims=dims)
         key = (c.shape, c.dtype, c.device)
-        if key not in buffers:
+        if key not in buffers:  # the backend is chosen here, once, not at every evaluation
             u = torch.empty_like(c)
             pairs = torch.view_as_real(u)
             power = torch.empty(c.shape, dtype=c.real.dtype, device=c.device)
-            buffers[key] = (u, pairs, pairs[..., 0], pairs[..., 1], power, power.unsqueeze(-1))
-        u, pairs, real, imag, power, power_pairs = buffers[key]
+            fused = backend.choose(c.device, "cubic_term") == "triton"
+            buffers[key] = (fused, u, pairs, pairs[..., 0], pairs[..., 1], power, power.unsqueeze(-1))
+        fused, u, pairs, real, imag, power, power_pairs = buffers[key]
+        if fused:
+            from .spectral.kernels.cubic_term import cubic as fused_cubic
+
+            return fft.forward(fused_cubic(fft.inverse(c, dims=dims)), dims=dims)
         fft.inverse(c, out=u, dims=dims)
         torch.mul(real, real, out=power).addcmul_(imag, imag)
         pairs.mul_(power_pairs)
