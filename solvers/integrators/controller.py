@@ -25,9 +25,11 @@ def _sum_squares(x: torch.Tensor) -> torch.Tensor:
     return (torch.view_as_real(x) if x.is_complex() else x).square().flatten(1).sum(1)
 
 
-def _magnitude(x: torch.Tensor) -> torch.Tensor:
+def magnitude(x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
     """``|x|`` elementwise (a real-view norm: several times faster than ``abs`` for complex)."""
-    return torch.linalg.vector_norm(torch.view_as_real(x), dim=-1) if x.is_complex() else x.abs()
+    if x.is_complex():
+        return torch.linalg.vector_norm(torch.view_as_real(x), dim=-1, out=out)
+    return torch.abs(x, out=out)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class StepSizeController:
         def rms(x: torch.Tensor) -> torch.Tensor:
             return torch.sqrt(_sum_squares(x / scale) / size)
 
-        scale = self.atol + self.rtol * _magnitude(y0)
+        scale = self.atol + self.rtol * magnitude(y0)
         d0, d1 = rms(y0), rms(f0)
         h0 = torch.where((d0 < 1e-5) | (d1 < 1e-5), torch.full_like(d0, 1e-6), 0.01 * d0 / d1)
         f1 = f(t0 + h0, y0 + _per_sample(h0, y0) * f0)

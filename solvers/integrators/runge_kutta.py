@@ -28,19 +28,13 @@ import math
 import torch
 
 from ..spectral import backend
+from .controller import magnitude
 from .tableau import ButcherTableau
 from .terms import SemilinearTerm, VectorField
 
 
 def _real(x: torch.Tensor) -> torch.Tensor:
     return torch.view_as_real(x) if x.is_complex() else x
-
-
-def _modulus(pairs: torch.Tensor, complex_: bool, out: torch.Tensor) -> torch.Tensor:
-    """``|x|`` elementwise into ``out`` from ``x``'s real view ``pairs`` (a pair norm for complex ``x``)."""
-    if complex_:
-        return torch.linalg.vector_norm(pairs, dim=-1, out=out)
-    return torch.abs(pairs, out=out)
 
 
 class _Coefficients:
@@ -101,7 +95,7 @@ class Stages:
         self.combination = torch.empty_like(y) if self.integrating_factor else self.state
         self.y_new = torch.empty_like(y)
         self.vector = {id(x): _real(x).reshape(-1) for x in (self.state, self.combination, self.y_new)}
-        self.y_new_real, self.y_real = _real(self.y_new), _real(self.y)
+        self.y_real = _real(self.y)
         self.h = torch.zeros(batch, dtype=real, device=y.device)
         self.h_state = self.h.view((batch,) + (1,) * (y.ndim - 1))
         self.times = torch.empty(len(c.rows), batch, dtype=real, device=y.device)
@@ -125,7 +119,7 @@ class Stages:
             self.error = torch.empty((len(c.error),) + y.shape, dtype=y.dtype, device=y.device)
             self.error_vectors = [_real(e).reshape(-1) for e in self.error]
             self.error_real = _real(self.error)
-            self.magnitude = _modulus(self.y_real, y.is_complex(), torch.empty(y.shape, dtype=real, device=y.device))
+            self.magnitude = magnitude(y, torch.empty(y.shape, dtype=real, device=y.device))
             self.new_magnitude = torch.empty_like(self.magnitude)
             self.scale = torch.empty_like(self.magnitude)
             self.scale_view = self.scale.unsqueeze(-1) if y.is_complex() else self.scale
@@ -290,7 +284,7 @@ class RungeKutta:
         """RMS of the embedded estimates over ``atol + rtol max(|y|, |y_new|)`` (Hairer's DOP853 norm
         for two estimates); NaN when the trial state is not finite."""
         c = stages.coefficients
-        _modulus(stages.y_new_real, stages.y.is_complex(), stages.new_magnitude)
+        magnitude(stages.y_new, stages.new_magnitude)
         if stages.triton:
             from ..spectral.kernels.stages import error_sums
 
