@@ -208,18 +208,15 @@ def equation(grid: PeriodicGrid, nonlinearity: float = 1.0,
             return product(c, lambda u: u * (u * u.conj()))
 
         linear, size = 0.5j * grid.laplacian().to(grid.complex_dtype), None
-    units: dict[tuple, torch.Tensor] = {}
 
     def nonlinear_flow(c: torch.Tensor, tau: float | torch.Tensor) -> torch.Tensor:
         u = fft.inverse(c, dims=dims)
-        modulus = torch.linalg.vector_norm(torch.view_as_real(u), dim=-1)
+        pairs = torch.view_as_real(u)
         if torch.is_tensor(tau):
             tau = tau.reshape(tau.shape + (1,) * (u.ndim - 1))
-        angle = modulus.mul_(modulus).mul_(nonlinearity * tau)
-        key = (angle.shape, angle.dtype, angle.device)
-        if key not in units:
-            units[key] = torch.ones_like(angle)
-        return fft.forward(u.mul_(torch.polar(units[key], angle)), dims=dims)
+        real, imag = pairs[..., 0], pairs[..., 1]
+        angle = torch.mul(real, real).addcmul_(imag, imag).mul_(nonlinearity * tau)
+        return fft.forward(u.mul_(torch.complex(torch.cos(angle), torch.sin(angle))), dims=dims)
 
     return SemilinearTerm(linear, nonlinear, nonlinear_flow, factor=factor, size=size)
 
