@@ -68,7 +68,7 @@ def check(recipe: Recipe) -> None:
         raise RecipeError(f"unknown key(s) {', '.join(sorted(extra))} for family {recipe.family}; "
                           f"allowed: {', '.join(families[recipe.family])}")
     if recipe.system == "navier_stokes":
-        navier_stokes_parameters(recipe.parameters)
+        navier_stokes_forcing(recipe.parameters, grid_of(recipe, solver=True))
 
 
 def navier_stokes_parameters(parameters: dict) -> dict:
