@@ -1,5 +1,5 @@
-"""The 2D recipes: file layout against the solvers, bit-identical shards, batch sizes and resume after a
-kill, inspect catching corrupted 2D invariants, bad recipe input."""
+"""The 2D recipes: file layout against the solvers (and through xarray), bit-identical shards, batch sizes
+and resume after a kill, inspect catching corrupted 2D invariants, bad recipe input."""
 
 import math
 import os
@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from sciml.cli import main as cli
-from sciml.data import generate, inspect, load, merge, open_checked
+from sciml.data import DatasetFileError, export, generate, inspect, load, merge, open_checked
 from sciml.data.simulate import sample_generator
 from solvers import navier_stokes as ns
 from solvers.integrators import SolverError
@@ -33,7 +33,13 @@ def _arrays(path):
 def test_plane_file_holds_the_solver_field_on_x_y_axes(tmp_path):
     """``u[s, t, i, j]`` is the solver's vorticity at ``(x_i, y_j)``: every second point of the 32 x 32 solve."""
     recipe = load("kolmogorov2d", {**NS, "samples": "1", "time.transient": "0.0"})
-    with open_checked(generate(recipe, tmp_path / "k.h5", progress=False)) as handle:
+    path = generate(recipe, tmp_path / "k.h5", progress=False)
+    xarray = pytest.importorskip("xarray")
+    with xarray.open_dataset(path, engine="h5netcdf") as opened:
+        assert opened["u"].dims == ("sample", "time", "x", "y") and opened["y"].shape == (16,)
+    with pytest.raises(DatasetFileError, match="export the 2D navier_stokes file to netcdf or zarr"):
+        export(path, "the-well", tmp_path / "k.hdf5", progress=False)
+    with open_checked(path) as handle:
         assert [axis[0].name for axis in handle["u"].dims] == ["/sample", "/time", "/x", "/y"]  # attached scales
         assert np.allclose(handle["x"][:], np.arange(16) * 2 * math.pi / 16) and np.array_equal(handle["x"], handle["y"])
         u = torch.as_tensor(handle["u"][0])
@@ -113,6 +119,7 @@ def test_inspect_catches_corrupted_plane_invariants(tmp_path):
     ("ns2d", "parameters.drag=-1.0", "parameters.drag must be a number >= 0"),
     ("ns2d", "parameters.forcing=\"gravity\"", "parameters.forcing must be one of fno, kolmogorov, none"),
     ("ns2d", "parameters.reynolds=1000", "unknown key(s) reynolds in [parameters] of navier_stokes"),
+    ("kolmogorov2d", "parameters.forcing_amplitude=\"strong\"", "parameters.forcing_amplitude must be a finite number"),
     ("kolmogorov2d", "parameters.forcing_mode=50", "parameters.forcing_mode: forcing mode must be an integer in [1, 41]"),
     ("nlse2d", "initial_condition.family=\"soliton\"", "unknown initial_condition.family 'soliton' for nlse2d"),
     ("nlse2d", "initial_condition.radius=2.0", "unknown key(s) radius for family gaussian"),
