@@ -134,3 +134,16 @@ def test_collapsing_beams_fail_instead_of_storing_garbage(tmp_path):
     recipe = load("nlse2d", {**NLSE, "samples": "1", "initial_condition.amplitude": "2.0", "time.end": "1.0"})
     with pytest.raises(SolverError, match="critical"):
         generate(recipe, tmp_path / "collapse.h5", progress=False)
+
+
+def test_plane_random_field_has_the_covariance_and_the_same_modes_on_finer_grids():
+    grid, fine = ns.box(16), ns.box(32)
+    draws = torch.stack([gaussian_random_field(grid, torch.Generator().manual_seed(i), 343.0, 49.0, 2.5)
+                         for i in range(300)])
+    variance = grid.to_coefficients(draws).abs().square().mean(0)  # per mode; the box's area is 1
+    expected = 343.0 * (-grid.laplacian() + 49.0) ** -2.5
+    for mode in ((1, 0), (0, 1), (2, -3), (-5, 4), (7, 7)):  # real and mirrored halves, both axes
+        assert abs(float(variance[mode] / expected[mode]) - 1) < 0.25, mode  # 4 standard errors
+    assert float(draws.mean((-2, -1)).abs().max()) < 1e-15
+    same = gaussian_random_field(fine, torch.Generator().manual_seed(3), 343.0, 49.0, 2.5, band=(16, 16))
+    assert torch.allclose(same[::2, ::2], draws[3], rtol=0, atol=1e-15)
