@@ -17,10 +17,11 @@ Problems (float64 on both sides, batch ``--batch`` of random initial fields draw
 Both take fixed ETDRK4 steps (Cox & Matthews; phi functions by contour integrals: ours 64 points,
 exponax 16, radius 1). Exponax runs ``jax.jit(jax.vmap(exponax.repeat(stepper.step_fourier, K)))`` on
 the spectra (its fastest path: no transforms between steps); ours ``solvers.integrators.solve`` (through
-``pdes.solve`` / ``navier_stokes.solve``). Reported: time per step after compilation (the fastest of ``--repeats``
-runs of each, alternating), and exponax's first call (compilation included) spread over the run; error (relative L2 at the final time, worst
-sample) of each against our solve with a quarter of the step, and the two references' difference.
-One thread each (``torch.set_num_threads``; XLA's CPU client with ``intra_op_parallelism_threads=1``).
+``pdes.solve`` / ``navier_stokes.solve``). Reported: time per step after compilation (the fastest of
+``--repeats`` runs of each, alternating), and exponax's first call (compilation included) spread over
+the run; error (relative L2 at the final time, worst sample) of each against our solve with a quarter
+of the step, and the two references' difference. One thread each (``torch.set_num_threads``; XLA's
+CPU client with ``intra_op_parallelism_threads=1``).
 
 Run: ``pip install -e .[exponax]`` then ``PYTHONPATH=. python benchmarks/solvers_vs_exponax.py``
 (about 10 minutes on one loaded core); ``--problems burgers`` for one problem, ``--profile`` for a
@@ -66,7 +67,8 @@ def _exponax_run(stepper, u0: torch.Tensor, steps: int, spatial_dims: int):
                                                     axes=axes)))
     u = jnp.asarray(u0.unsqueeze(1).numpy())  # (batch, channel 1, *space)
     result, first = _timed(lambda: run(u).block_until_ready())
-    return torch.from_numpy(jax.device_get(result)[:, 0].copy()), first, lambda: _timed(lambda: run(u).block_until_ready())[1]
+    again = lambda: _timed(lambda: run(u).block_until_ready())[1]  # noqa: E731
+    return torch.from_numpy(jax.device_get(result)[:, 0].copy()), first, again
 
 
 def _problem(name: str, batch: int):
@@ -96,8 +98,10 @@ def _problem(name: str, batch: int):
 
     import jax.numpy as jnp
 
-    forcing = torch.from_numpy(jnp.fft.irfftn(theirs(dt)._integrator._nonlinear_fun.injection[0], s=(n, n)).__array__().copy())
-    w0 = torch.stack([gaussian_random_field(grid, torch.Generator().manual_seed(i), 343.0, 49.0, 2.5) for i in range(batch)])
+    injection = theirs(dt)._integrator._nonlinear_fun.injection[0]  # exponax's forcing spectrum (unnormalised)
+    forcing = torch.from_numpy(jnp.fft.irfftn(injection, s=(n, n)).__array__().copy())
+    w0 = torch.stack([gaussian_random_field(grid, torch.Generator().manual_seed(i), 343.0, 49.0, 2.5)
+                      for i in range(batch)])
     w0 = 2.0 * w0 / w0.std(dim=(-2, -1), keepdim=True)
 
     def ours(w, h, count):

@@ -41,7 +41,8 @@ def test_plane_file_holds_the_solver_field_on_x_y_axes(tmp_path):
         export(path, "the-well", tmp_path / "k.hdf5", progress=False)
     with open_checked(path) as handle:
         assert [axis[0].name for axis in handle["u"].dims] == ["/sample", "/time", "/x", "/y"]  # attached scales
-        assert np.allclose(handle["x"][:], np.arange(16) * 2 * math.pi / 16) and np.array_equal(handle["x"], handle["y"])
+        assert np.allclose(handle["x"][:], np.arange(16) * 2 * math.pi / 16)
+        assert np.array_equal(handle["x"], handle["y"])
         u = torch.as_tensor(handle["u"][0])
     grid = ns.box(32, 2 * math.pi)
     w0 = gaussian_random_field(grid, sample_generator(recipe.seed, 0), 343.0, 49.0, 2.5, band=(16, 16))
@@ -50,7 +51,8 @@ def test_plane_file_holds_the_solver_field_on_x_y_axes(tmp_path):
 
 
 def test_plane_recipes_bit_identical_across_shards_and_batch_sizes(tmp_path):
-    for name, overrides in (("ns2d", {**NS, "samples": "17"}), ("nlse2d", {**NLSE, "samples": "17", "time.end": "0.05"})):
+    for name, overrides in (("ns2d", {**NS, "samples": "17"}),
+                            ("nlse2d", {**NLSE, "samples": "17", "time.end": "0.05"})):
         recipe = load(name, overrides)
         reference = _arrays(generate(recipe, tmp_path / f"{name}.h5", batch_size=64, progress=False))
         parts = [generate(recipe, tmp_path / f"{name}-{i}.h5", shard=(i, 2), batch_size=16, progress=False)
@@ -65,7 +67,8 @@ def test_killed_plane_generation_resumes_bit_identical(tmp_path):
     out, partial = tmp_path / "ns.h5", tmp_path / "ns.h5.partial"
     overrides = {**NS, "time.end": "1.0"}
     command = [sys.executable, "-m", "sciml.cli", "generate", "ns2d", "--samples", "32", "--batch-size", "16",
-               "--quiet", "--out", str(out)] + [item for key, value in overrides.items() for item in ("--set", f"{key}={value}")]
+               "--quiet", "--out", str(out)]
+    command += [item for key, value in overrides.items() for item in ("--set", f"{key}={value}")]
     # the same thread count as the reference below: MKL's small batched inverse real FFTs round by thread count
     environment = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE", OMP_NUM_THREADS=str(torch.get_num_threads()))
     process = subprocess.Popen(command, env=environment)
@@ -120,7 +123,8 @@ def test_inspect_catches_corrupted_plane_invariants(tmp_path):
     ("ns2d", "parameters.forcing=\"gravity\"", "parameters.forcing must be one of fno, kolmogorov, none"),
     ("ns2d", "parameters.reynolds=1000", "unknown key(s) reynolds in [parameters] of navier_stokes"),
     ("kolmogorov2d", "parameters.forcing_amplitude=\"strong\"", "parameters.forcing_amplitude must be a finite number"),
-    ("kolmogorov2d", "parameters.forcing_mode=50", "parameters.forcing_mode: forcing mode must be an integer in [1, 41]"),
+    ("kolmogorov2d", "parameters.forcing_mode=50",
+     "parameters.forcing_mode: forcing mode must be an integer in [1, 41]"),
     ("nlse2d", "initial_condition.family=\"soliton\"", "unknown initial_condition.family 'soliton' for nlse2d"),
     ("nlse2d", "initial_condition.radius=2.0", "unknown key(s) radius for family gaussian"),
 ])

@@ -138,8 +138,8 @@ def _figure(path: Path, shown: torch.Tensor, indices: list[int], times: np.ndarr
             axis.legend(fontsize=7)
         elif sample.ndim == 3:
             values = sample[-1].abs() if sample.is_complex() else sample[-1]
-            image = axis.imshow(values.T.numpy(), origin="lower", cmap="RdBu_r" if not sample.is_complex() else "viridis",
-                                extent=(last[0], last[-1], last[0], last[-1]))
+            image = axis.imshow(values.T.numpy(), origin="lower", extent=(last[0], last[-1], last[0], last[-1]),
+                                cmap="viridis" if sample.is_complex() else "RdBu_r")
             figure.colorbar(image, ax=axis, label="|psi|" if sample.is_complex() else "w")
             axis.set_xlabel("x")
             axis.set_ylabel("y")
