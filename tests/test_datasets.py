@@ -223,3 +223,15 @@ def test_recipe_errors_name_the_problem():
         load("nlse-soliton", {"initial_condition.amplitude": "{normal = [1.0, -1.0]}"})
     with pytest.raises(RecipeError, match="noise must lie in"):
         load("lorenz63", {"noise": "1.5"})
+
+
+@pytest.mark.parametrize("name", ["burgers", "nlse-soliton"])
+def test_transient_is_solved_and_dropped_for_every_system(name):
+    """``time.transient = 0.1`` starts the stored trajectory where a run without it is at ``t = 0.1``."""
+    from sciml.data.simulate import simulate
+
+    base = {"samples": "1", "grid.n": "64", "time.start": "0.0"}
+    after = simulate(load(name, {**base, "time.end": "0.1", "time.snapshots": "2", "time.transient": "0.1"}), [0]).u
+    whole = simulate(load(name, {**base, "time.end": "0.2", "time.snapshots": "3"}), [0]).u
+    assert (whole[0, 1] - whole[0, 0]).abs().max() > 1e-3  # the transient changes the state
+    torch.testing.assert_close(after[0], whole[0, 1:], rtol=0, atol=1e-8)

@@ -206,11 +206,17 @@ def _solve_plane(recipe: Recipe, u0: torch.Tensor, grid: PeriodicGrid, times: to
 
         def solve(u, t):
             return nlse2d.solve(u, grid, t, method, nonlinearity, **options).u
+    return solve(_after_transient(recipe, solve, u0, times), times)
+
+
+def _after_transient(recipe: Recipe, solve, u0: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
+    """The state ``time.transient`` after ``u0``, from ``solve(u0, t) -> (batch, T, ...)``, started so that it
+    ends at ``times[0]``; ``u0`` itself without a transient."""
     transient = float(recipe.time["transient"])
-    if transient > 0:
-        u0 = solve(u0, torch.tensor([float(times[0]) - transient, float(times[0])], dtype=times.dtype,
-                                    device=times.device))[:, -1]
-    return solve(u0, times)
+    if transient == 0:
+        return u0
+    spin_up = torch.tensor([float(times[0]) - transient, float(times[0])], dtype=times.dtype, device=times.device)
+    return solve(u0, spin_up)[:, -1]
 
 
 def _solver_options(recipe: Recipe) -> dict:
@@ -230,7 +236,10 @@ def simulate(recipe: Recipe, indices: list[int], device: str | torch.device = "c
         grid = grid_of(recipe, device)
         u0 = torch.stack([_nlse_initial(grid, recipe.family, p, float(times[0]), g) for p, g in zip(draws, generators)])
         nonlinearity = float(recipe.parameters.get("nonlinearity", 1.0))
-        u = nlse.solve(u0, grid, times, method=method, nonlinearity=nonlinearity, **options).u
+
+        def solve(u, t):
+            return nlse.solve(u, grid, t, method=method, nonlinearity=nonlinearity, **options).u
+        u = solve(_after_transient(recipe, solve, u0, times), times)
     elif recipe.system in PLANE_SYSTEMS:
         grid = grid_of(recipe, device, solver=True)
         u0 = torch.stack([_plane_initial(recipe, grid, p, g) for p, g in zip(draws, generators)])
@@ -242,16 +251,18 @@ def simulate(recipe: Recipe, indices: list[int], device: str | torch.device = "c
         dim = dimension(recipe)
         y0 = torch.stack([p["mean"] + p["std"] * torch.randn(dim, generator=g, dtype=torch.float64)
                           for p, g in zip(draws, generators)]).to(device)
-        transient = float(recipe.time["transient"])
-        if transient > 0:
-            spin_up = torch.tensor([float(times[0]) - transient, float(times[0])], dtype=torch.float64, device=device)
-            y0 = solve_ode(system, y0, spin_up, method, options)[:, -1]
-        u = solve_ode(system, y0, times, method, options)
+
+        def solve(y, t):
+            return solve_ode(system, y, t, method, options)
+        u = solve(_after_transient(recipe, solve, y0, times), times)
     else:
         grid = grid_of(recipe, device)
         term = pdes.EQUATIONS[recipe.system](grid, **recipe.parameters)
         u0 = torch.stack([_pde_initial(grid, recipe.family, p, g) for p, g in zip(draws, generators)])
-        u = pdes.solve(term, u0, grid, times, method=method, **options).u
+
+        def solve(u, t):
+            return pdes.solve(term, u, grid, t, method=method, **options).u
+        u = solve(_after_transient(recipe, solve, u0, times), times)
     u = u.cpu()
     observed = None
     if recipe.noise > 0:
