@@ -1,6 +1,7 @@
 """Evaluate a trained PLRNN / shallow PLRNN / AL-RNN on a held-out ODE trajectory: metrics and figures.
 
-``evaluate(run, data, out)`` standardises test sample ``sample`` with the training statistics stored in
+``evaluate(run, data, out)`` takes the run's model (of a run of several seeds, the selected one or
+``member``), standardises test sample ``sample`` with the training statistics stored in
 the checkpoint, generates from its first state (``steps`` steps, the first ``drop`` dropped) and
 reports D_stsp against the whole test trajectory (binning up to 3 dimensions, Gaussian mixtures above),
 D_H against as many test steps as were kept, PE(20), the largest Lyapunov exponent of the model (per
@@ -25,6 +26,7 @@ from solvers.systems import SYSTEMS  # noqa: E402
 
 from ..data import DatasetFileError, open_checked  # noqa: E402
 from ..models.checkpoint import load_checkpoint  # noqa: E402
+from ..models.ensemble import RNNEnsemble  # noqa: E402
 from .dsr import (  # noqa: E402
     hellinger_spectrum,
     max_lyapunov_flow,
@@ -45,9 +47,14 @@ def prediction_error(model, trajectory: torch.Tensor, steps: int = 20, starts: i
 
 
 def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0, steps: int = 11_000,
-             drop: int = 1_000) -> tuple[dict[str, float], Path]:
+             drop: int = 1_000, member: int | None = None) -> tuple[dict[str, float], Path]:
     run, out = Path(run), Path(out)
     model, extra = load_checkpoint(run)
+    if isinstance(model, RNNEnsemble):  # a run of several seeds: the selected model unless told
+        member = extra.get("selected", 0) if member is None else member
+        model = model.member(member)
+    elif member not in (None, 0):
+        raise ValueError(f"{run} holds one model, not an ensemble: member {member} does not exist")
     if not hasattr(model, "fixed_points"):
         raise ValueError(f"{run} holds a {type(model).__name__}; evaluate takes PLRNN, ShallowPLRNN or ALRNN runs")
     statistics = extra.get("metadata", {})
@@ -84,7 +91,8 @@ def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0
     }
     out.mkdir(parents=True, exist_ok=True)
     figures = _figures(out, test, generated, graph)
-    lines = [f"# {type(model).__name__} on {Path(data).name} (sample {sample})", "",
+    title = f"{type(model).__name__}" + (f" (member {member} of the run's seeds)" if member is not None else "")
+    lines = [f"# {title} on {Path(data).name} (sample {sample})", "",
              f"Generated {steps} steps from the first test state, the first {drop} dropped.", "",
              "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in metrics.items()]
