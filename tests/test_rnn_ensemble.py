@@ -112,11 +112,11 @@ def test_cli_seeds_keeps_every_model_and_selects_on_training_data_only(tmp_path,
     from sciml.cli import main as cli
     from sciml.data import generate, load
 
-    data = generate(load("lorenz63", {"samples": "2", "time.end": "30.0", "time.snapshots": "3001"}),
+    data = generate(load("lorenz63", {"samples": "2", "time.end": "15.0", "time.snapshots": "1501"}),
                     tmp_path / "l63.h5", progress=False)
     options = ["train", "rnn", "--data", str(data), "--epochs", "4", "--seeds", "3", "--quiet", "--set",
-               "train.batches_per_epoch=3", "--set", "train.sequence=50", "--set", "select.every=2", "--set",
-               "select.steps=1500", "--set", "select.drop=100", "--set", "select.lyapunov_steps=200"]
+               "train.batches_per_epoch=2", "--set", "train.sequence=40", "--set", "select.every=2", "--set",
+               "select.steps=2000", "--set", "select.drop=100", "--set", "select.lyapunov_steps=100"]
     assert cli(options + ["--out", str(tmp_path / "run")]) == 0
     with h5py.File(data, "r+") as handle:  # the test trajectory (sample 1) corrupted: the choice must not change
         for field in ("u", "observed"):
@@ -132,3 +132,55 @@ def test_cli_seeds_keeps_every_model_and_selects_on_training_data_only(tmp_path,
     assert "is finished" in capsys.readouterr().out
     assert cli(["train", "rnn", "--data", str(data), "--seeds", "0", "--out", str(tmp_path / "zero")]) == 2
     assert "--seeds must be >= 1" in capsys.readouterr().err
+
+
+def test_user_arrays_train_and_evaluate_without_a_recipe(tmp_path, capsys):
+    import numpy as np
+    from scipy.integrate import solve_ivp
+
+    from sciml.cli import main as cli
+    from sciml.data import DatasetFileError
+    from sciml.data.user_trajectory import read_trajectory
+
+    def lorenz(t, y):
+        return [10 * (y[1] - y[0]), y[0] * (28 - y[2]) - y[1], y[0] * y[1] - 8 / 3 * y[2]]
+
+    rng = np.random.default_rng(5)
+    t = np.arange(0, 24, 0.01)
+    runs = [solve_ivp(lorenz, (0, t[-1]), start, t_eval=t, rtol=1e-9, atol=1e-9).y.T[400:] for start in
+            ([1.0, 1.0, 1.0], [-3.0, 2.0, 20.0])]
+    train = runs[0] + 0.05 * runs[0].std(0) * rng.standard_normal(runs[0].shape)
+    np.save(tmp_path / "train.npy", train)
+    np.savetxt(tmp_path / "test.csv", runs[1], delimiter=",", header="x,y,z", comments="")
+    assert np.array_equal(read_trajectory(tmp_path / "test.csv"), np.loadtxt(tmp_path / "test.csv", delimiter=",",
+                                                                               skiprows=1))
+    with h5py.File(tmp_path / "both.h5", "w") as handle:
+        handle["train"], handle["test"] = train, runs[1]
+    options = ["--epochs", "2", "--quiet", "--dt", "0.01", "--set", "train.batches_per_epoch=2", "--set",
+               "train.sequence=40", "--set", "select.steps=600", "--set", "select.drop=100", "--set",
+               "select.lyapunov_steps=100"]
+    assert cli(["train", "rnn", "--data", str(tmp_path / "train.npy"), "--out", str(tmp_path / "run")] + options) == 0
+    saved = read_checkpoint(tmp_path / "run")["metadata"]
+    assert saved["dt"] == 0.01 and saved["mean"] == pytest.approx(train.mean(0).tolist(), rel=1e-6)
+    assert saved["std"] == pytest.approx(train.std(0, ddof=1).tolist(), rel=1e-6)
+    capsys.readouterr()
+    assert cli(["evaluate", str(tmp_path / "run"), "--data", str(tmp_path / "test.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "D_stsp" in printed and "lambda_max model" in printed and "lambda_max solver" not in printed
+    report = (tmp_path / "run" / "evaluation" / "report.md").read_text()
+    assert "| stable |" in report and "subregions.png" in report
+    assert cli(["train", "rnn", "--data", str(tmp_path / "both.h5"), "--out", str(tmp_path / "h5")] + options) == 2
+    assert "name the dataset with a key: 2 two-dimensional datasets" in capsys.readouterr().err
+    assert cli(["train", "rnn", "--data", str(tmp_path / "both.h5"), "--key", "train",
+                "--out", str(tmp_path / "h5")] + options) == 0
+    broken = runs[1].copy()
+    broken[17, 2] = np.nan
+    np.savetxt(tmp_path / "broken.csv", broken, delimiter=",")
+    with pytest.raises(DatasetFileError, match=r"NaN or infinite values in 1 of 2000 time steps \(first at row 17\)"):
+        read_trajectory(tmp_path / "broken.csv")
+    np.save(tmp_path / "cube.npy", np.zeros((4, 5, 6)))
+    with pytest.raises(DatasetFileError, match=r"a trajectory is \(time, dim\).*\(4, 5, 6\)"):
+        read_trajectory(tmp_path / "cube.npy")
+    with pytest.raises(DatasetFileError, match="unknown format '.json'"):
+        (tmp_path / "x.json").write_text("[]")
+        read_trajectory(tmp_path / "x.json")

@@ -1,5 +1,5 @@
-"""``sciml train rnn``: piecewise-linear RNNs (PLRNN, shallow PLRNN, AL-RNN) on one trajectory, by teacher
-forcing; ``--seeds K`` trains K of them at once as one ensemble. Every model keeps its checkpoint chosen on
+"""``sciml train rnn``: piecewise-linear RNNs (PLRNN, shallow PLRNN, AL-RNN) on one trajectory (of a dataset
+of this package or a user's own array, standardised, the statistics stored in the run), by teacher forcing; ``--seeds K`` trains K of them at once as one ensemble. Every model keeps its checkpoint chosen on
 the training data (:mod:`sciml.train.selection`); the run holds them all and marks the best as selected."""
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ def add(families) -> None:
                                  description="Train PLRNNs, shallow PLRNNs or AL-RNNs by generalized teacher forcing.")
     parser.add_argument("--model", choices=("plrnn", "shplrnn", "alrnn"), default="alrnn",
                         help="the RNN (default: alrnn)")
-    parser.add_argument("--data", required=True, help="HDF5 file of ODE trajectories (the noisy field where stored)")
+    parser.add_argument("--data", required=True, help="HDF5 file of ODE trajectories (the noisy field where stored), "
+                        "or a user's own (time, dim) array: .npy, .csv, .txt, or HDF5 with --key")
+    parser.add_argument("--key", help="a user's own HDF5 file: the dataset holding the (time, dim) array")
+    parser.add_argument("--dt", type=float, help="a user's own array: the time step, stored for the evaluation's "
+                        "Lyapunov exponent per unit time (default: per step)")
     parser.add_argument("--sample", type=int, default=0, help="the trajectory to train on (default: 0)")
     parser.add_argument("--latent", type=int, default=20, help="latent units M (default: 20)")
     parser.add_argument("--pwl", type=int, help="alrnn only: piecewise-linear units P (default: 2)")
@@ -60,7 +64,11 @@ def run(args: argparse.Namespace) -> int:
     config = constructed(TeacherForcingConfig, "[train]",
                          **tables["train"] | ({"epochs": args.epochs} if args.epochs is not None else {}))
     choice = constructed(SelectionConfig, "[select]", **tables["select"])
-    trajectory, statistics = ode_trajectory(args.data, args.sample)
+    trajectory, statistics = ode_trajectory(args.data, args.sample, args.key)
+    if args.dt is not None:
+        if not args.dt > 0:
+            raise UsageError(f"--dt must be > 0, got {args.dt}")
+        statistics["dt"] = args.dt
     observed = trajectory.shape[1]
     kind, options = {"plrnn": (PLRNN, {}), "shplrnn": (ShallowPLRNN, {"hidden": args.hidden or 50}),
                      "alrnn": (ALRNN, {"piecewise": 2 if args.pwl is None else args.pwl})}[args.model]

@@ -2,8 +2,8 @@
 
 Every ``every`` epochs each member of an :class:`~sciml.models.ensemble.RNNEnsemble` generates ``steps``
 steps from the first training state (the first ``drop`` dropped) and is scored against the training
-trajectory: ``D_stsp + D_H`` (histograms up to 3 dimensions, Gaussian mixtures above; D_H against as
-many training steps as were kept), with its largest Lyapunov exponent (per step, ``lyapunov_steps``
+trajectory: ``D_stsp + D_H`` (histograms up to 3 dimensions, Gaussian mixtures above; D_H over the
+shorter of the two), with its largest Lyapunov exponent (per step, ``lyapunov_steps``
 Jacobian products along the generated orbit). With ``chaotic`` a checkpoint whose exponent is not
 positive ranks behind every checkpoint whose exponent is: a collapsed orbit (a fixed point or a cycle,
 exponent <= 0) is never kept while a chaotic one exists. Each member keeps its best checkpoint; the
@@ -81,8 +81,9 @@ class CheckpointSelection:
             if finite:
                 exponent = max_lyapunov_map(member.step, member.jacobian, latent[k, -1].clone(), config.lyapunov_steps,
                                             transient=200)
+            length = min(orbit.shape[0], train.shape[0])
             check = Check(epoch, k, divergence(train, orbit) if finite else math.inf,
-                          hellinger_spectrum(train[: orbit.shape[0]], orbit) if finite else math.inf,
+                          hellinger_spectrum(train[:length], orbit[:length]) if finite else math.inf,
                           exponent if finite else math.nan)
             checks.append(check)
             if k not in self.best or check.rank(config.chaotic) < self.best[k][0].rank(config.chaotic):

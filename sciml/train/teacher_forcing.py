@@ -11,7 +11,10 @@ every ``alpha_every`` batches the bound ``G`` of ``jacobian_norm_bound`` along t
 ``alpha <- gamma alpha + (1 - gamma) alpha*``. RAdam, with the learning rate
 decaying exponentially from ``learning_rate`` to ``final_learning_rate`` over the epochs or over
 ``time_limit`` seconds of wall time (callbacks included), whichever ends first; an optional
-L1 pull of the AL-RNN toward ``A = 1, W = 0, h = 0`` (``l1``). ``compile`` compiles the model's forcing
+L1 pull of the AL-RNN toward ``A = 1, W = 0, h = 0`` (``l1``); ``gradient_clip`` bounds the gradient norm of
+each model; ``final_interval`` (optional) grows the forcing interval geometrically from ``interval`` over the
+budget (less forcing as training goes on). ``model`` may be an :class:`RNNEnsemble`: ``K`` models trained at
+once, each exactly as it would be alone. ``compile`` compiles the model's forcing
 segments first (``model.compile_segments()``). The defaults are those measured best on
 Lorenz-63 (benchmarks/RESULTS.md): identity forcing every 16 steps, batch 64, RAdam 2e-3 -> 1e-5.
 With a run folder, a checkpoint every epoch (the optimizer, the batch generator, ``alpha``), from
