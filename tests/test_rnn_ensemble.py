@@ -10,7 +10,7 @@ import torch
 
 from sciml.models import ALRNN, PLRNN, RNNEnsemble, ShallowPLRNN, load_checkpoint, read_checkpoint, save_checkpoint
 from sciml.train.selection import CheckpointSelection, SelectionConfig
-from sciml.train.teacher_forcing import TeacherForcingConfig, train_teacher_forcing
+from sciml.train.teacher_forcing import TeacherForcingConfig, _interval, train_teacher_forcing
 from solvers.integrators import solve
 from solvers.systems import Lorenz63
 
@@ -92,6 +92,8 @@ def test_bad_input_gets_clear_errors(lorenz):
         TeacherForcingConfig(gradient_clip=0.0)
     with pytest.raises(ValueError, match="drop must be < steps"):
         SelectionConfig(steps=100, drop=100)
+    annealed = TeacherForcingConfig(interval=8, final_interval=32)
+    assert [_interval(annealed, f) for f in (0.0, 0.5, 1.0, 2.0)] == [8, 16, 32, 32]  # geometric growth
 
 
 def test_selection_ranks_collapsed_orbits_last(lorenz):
