@@ -46,7 +46,7 @@ def add(families) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.training_sets import ode_trajectory
+    from ..data.training_sets import is_user_trajectory, ode_trajectory
     from ..models import ALRNN, LAST, PLRNN, RNNEnsemble, ShallowPLRNN, read_checkpoint
     from ..models.checkpoint import write_atomic
     from ..train import TeacherForcingConfig, seed_everything, train_teacher_forcing
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     not_applicable(f"sciml train {FAMILY}", {"pwl": args.pwl, "hidden": args.hidden},
                    tuple(name for name, model in _ONLY.items() if model == args.model), f"--model {args.model}")
     if args.seeds < 1:
-        raise UsageError(f"--seeds must be >= 1 (models trained at once), got {args.seeds}")
+        raise UsageError(f"sciml train {FAMILY}: --seeds must be >= 1 (models trained at once), got {args.seeds}")
     last = Path(args.out) / LAST
     if last.is_file() and "selected" in read_checkpoint(last):
         print(f"run {args.out} is finished (selected model {read_checkpoint(last)['selected']})")
@@ -64,10 +64,15 @@ def run(args: argparse.Namespace) -> int:
     config = constructed(TeacherForcingConfig, "[train]",
                          **tables["train"] | ({"epochs": args.epochs} if args.epochs is not None else {}))
     choice = constructed(SelectionConfig, "[select]", **tables["select"])
+    if not is_user_trajectory(args.data):
+        given = [name for name, value in (("--key", args.key), ("--dt", args.dt)) if value is not None]
+        if given:
+            raise UsageError(f"sciml train {FAMILY}: {', '.join(given)} applies to a user's own array, not to a dataset "
+                             "of this package (it records its trajectories and time step)")
     trajectory, statistics = ode_trajectory(args.data, args.sample, args.key)
     if args.dt is not None:
         if not args.dt > 0:
-            raise UsageError(f"--dt must be > 0, got {args.dt}")
+            raise UsageError(f"sciml train {FAMILY}: --dt must be > 0, got {args.dt}")
         statistics["dt"] = args.dt
     observed = trajectory.shape[1]
     kind, options = {"plrnn": (PLRNN, {}), "shplrnn": (ShallowPLRNN, {"hidden": args.hidden or 50}),
