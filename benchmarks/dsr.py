@@ -11,11 +11,14 @@ Data from our ``lorenz63`` / ``rossler`` recipe with the reference conventions: 
 ``--interval`` steps, noise 0.05) with RAdam ``--lr`` 2e-3 -> 1e-5 (the reference: 1e-3 over 2,000
 epochs; here the decay runs over ``--epochs`` or ``--minutes`` of wall time, model selection included,
 whichever ends first) and batches of ``--batch`` 64 sequences, 50 an epoch, the forcing segments
-compiled by ``torch.compile`` (``--no-compile``: eager). Model selection as in the
-reference tutorial: every ``--select-every`` epochs and at the end the model generates
-``--select-steps`` (20,000) steps from the first training state, 1,000 are dropped, and the one with the
-lowest D_stsp + D_H against the training data is kept (the test data play no part in training or
-selection); each check is printed. Evaluation, both protocols of issue 7:
+compiled by ``torch.compile`` (``--compile``; eager by default). ``--seeds K`` trains K models (seeds
+``--seed`` .. ``--seed + K - 1``) at once as one :class:`RNNEnsemble`. Model selection
+(:mod:`sciml.train.selection`): every ``--select-every`` epochs and at the end each model generates
+``--select-steps`` (20,000) steps from the first training state, 1,000 are dropped, and each keeps its
+checkpoint with the lowest D_stsp + D_H against the training data, checkpoints with a largest Lyapunov
+exponent <= 0 ranking last (``--no-chaotic``: not); the selected model is the member with the best score
+(the test data play no part in training or selection); each check is printed. ``--clip`` bounds each
+model's gradient norm, ``--final-interval`` grows the forcing interval geometrically over the budget. Evaluation, both protocols of issue 7:
 (a) 11,000 steps generated from the first test state, 1,000 dropped; D_stsp (30 bins a dimension,
 smoothing 1e-5) against the whole test trajectory, D_H (sigma 20) against its first 10,000 steps;
 (b) 99,500 generated steps against the 99,500-step test trajectory (first 500 dropped from both). PE(20):
@@ -23,15 +26,17 @@ mean squared error 20 steps after 1,000 evenly spaced test states. lambda_max: t
 / 0.01 against the solver's (RK4 tangent of the system's field). Also the number of linear subregions the
 generated orbit visits and the seconds per epoch (reference Python code: 3.0 s on this machine).
 
-Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/dsr.py [--system rossler]`` (800 epochs or 20
-minutes on one core); the selected model is saved as a run (``--out``, default ``/tmp/dsr/SYSTEM-MODEL``) that
-``sciml evaluate RUN --data FILE --sample 1`` reads for its figures and fixed points. Written 2026-11-23.
+Prints one row per seed, the median over seeds and the selected seed. Run: ``OMP_NUM_THREADS=1
+PYTHONPATH=. python benchmarks/dsr.py [--system rossler] [--seeds 5]`` (800 epochs or 20 minutes on one
+core); the ensemble with its selected member is saved as a run (``--out``, default
+``/tmp/dsr/SYSTEM-MODEL``) that ``sciml evaluate RUN --data FILE --sample 1`` reads for its figures and
+fixed points. Written 2026-11-23, seeds and selection 2026-12-03.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
+import statistics
 import time
 from pathlib import Path
 
@@ -41,7 +46,8 @@ from sciml.data import generate, load, open_checked
 from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
 from sciml.evaluate.reconstruction import prediction_error
 from sciml.evaluate.symbolic import symbolic_graph
-from sciml.models import ALRNN, LAST, PLRNN, ShallowPLRNN, save_checkpoint
+from sciml.models import ALRNN, LAST, PLRNN, RNNEnsemble, ShallowPLRNN, save_checkpoint
+from sciml.train.selection import CheckpointSelection, SelectionConfig
 from sciml.train.teacher_forcing import TeacherForcingConfig, train_teacher_forcing
 from solvers.systems import SYSTEMS
 
@@ -74,78 +80,99 @@ def main() -> None:
     parser.add_argument("--system", choices=sorted(SETTINGS), default="lorenz63")
     parser.add_argument("--model", choices=sorted(MODELS), default="alrnn")
     parser.add_argument("--data", type=Path, help="HDF5 file, made if missing (default /tmp/dsr/SYSTEM.h5)")
-    parser.add_argument("--out", type=Path, help="run directory of the selected model (default /tmp/dsr/SYSTEM-MODEL)")
+    parser.add_argument("--out", type=Path, help="run directory of the ensemble (default /tmp/dsr/SYSTEM-MODEL)")
     parser.add_argument("--epochs", type=int, default=800)
     parser.add_argument("--minutes", type=float, default=20.0, help="wall-clock limit of training and selection")
     parser.add_argument("--interval", type=int, help="teacher forcing every INTERVAL steps (default: the system's)")
+    parser.add_argument("--final-interval", type=int, help="the interval grows geometrically to this over the budget")
     parser.add_argument("--alpha", default="1.0", help="forcing strength in [0, 1] or 'adaptive'")
     parser.add_argument("--lr", type=float, nargs=2, default=(2e-3, 1e-5), help="initial and final learning rate")
+    parser.add_argument("--clip", type=float, default=float("inf"), help="largest gradient norm of each model")
+    parser.add_argument("--noise", type=float, default=0.05, help="Gaussian noise on the forcing signal")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--select-every", type=int, default=10, help="epochs between model-selection checks")
     parser.add_argument("--select-steps", type=int, default=20_000, help="steps generated for each check")
-    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
-                        help="compile the forcing segments (torch.compile; its minute counts in the budget)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chaotic", action=argparse.BooleanOptionalAction, default=True,
+                        help="checkpoints with lambda_max <= 0 rank behind chaotic ones in the selection")
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=False,
+                        help="compile the forcing segments (torch.compile; its minutes count in the budget)")
+    parser.add_argument("--seed", type=int, default=0, help="the first seed")
+    parser.add_argument("--seeds", type=int, default=1, help="models trained at once, seeds SEED .. SEED + K - 1")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     settings = SETTINGS[args.system]
     args.data = args.data or Path(f"/tmp/dsr/{args.system}.h5")
     args.interval = args.interval or settings["interval"]
-    train, test, statistics = data(args.system, args.data)
-    torch.manual_seed(args.seed)
-    model = MODELS[args.model](settings["piecewise"])
+    train, test, standardisation = data(args.system, args.data)
+    models = []
+    for k in range(args.seeds):
+        torch.manual_seed(args.seed + k)
+        models.append(MODELS[args.model](settings["piecewise"]))
+    ensemble = RNNEnsemble.stack(models)
     alpha = args.alpha if args.alpha == "adaptive" else float(args.alpha)
     config = TeacherForcingConfig(epochs=args.epochs, interval=args.interval, alpha=alpha, batch_size=args.batch,
                                   sequence=settings["sequence"], learning_rate=args.lr[0],
                                   final_learning_rate=args.lr[1], time_limit=60 * args.minutes, compile=args.compile,
-                                  seed=args.seed)
-    best = {"score": float("inf")}
+                                  seed=args.seed, gradient_clip=args.clip, final_interval=args.final_interval,
+                                  noise=args.noise)
+    selection = CheckpointSelection(ensemble, train, SelectionConfig(every=args.select_every, steps=args.select_steps,
+                                                                     chaotic=args.chaotic))
     start = time.perf_counter()
 
     def select(epoch: int, history) -> None:
-        with torch.no_grad():
-            generated = model.generate(train[:1], args.select_steps)[0, 1000:]
-        length = generated.shape[0]
-        divergence, spectra = state_space_divergence(train, generated), hellinger_spectrum(train[:length], generated)
-        print(f"epoch {epoch + 1}: loss {history.loss[-1]:.4f}, training D_stsp {divergence:.2f}, D_H {spectra:.3f}, "
-              f"PE(20) {prediction_error(model, train):.4f}", flush=True)
-        if divergence + spectra < best["score"]:
-            best.update(score=divergence + spectra, D_stsp=divergence, D_H=spectra, epoch=epoch + 1,
-                        state=copy.deepcopy(model.state_dict()))
+        for check in selection.check(epoch + 1):
+            print(f"epoch {epoch + 1} seed {args.seed + check.member}: loss {history.loss[-1][check.member]:.4f}, "
+                  f"training D_stsp {check.D_stsp:.2f}, D_H {check.D_H:.3f}, lambda_max {check.lyapunov / DT:.3f}",
+                  flush=True)
 
     def every(epoch: int, history) -> None:
         if (epoch + 1) % args.select_every == 0:
             select(epoch, history)
 
-    history = train_teacher_forcing(model, train, config, progress=False, callback=every)
+    history = train_teacher_forcing(ensemble, train, config, progress=False, callback=every)
     if len(history.loss) % args.select_every:
-        select(len(history.loss) - 1, history)  # the final model
+        select(len(history.loss) - 1, history)  # the final models
     wall = time.perf_counter() - start
-    model.load_state_dict(best["state"])
-    save_checkpoint(model, (args.out or Path(f"/tmp/dsr/{args.system}-{args.model}")) / LAST, history=vars(history),
-         selected_epoch=best["epoch"], metadata=statistics)
+    selected = selection.apply()
+    save_checkpoint(ensemble, (args.out or Path(f"/tmp/dsr/{args.system}-{args.model}")) / LAST,
+                    history=vars(history), selected=selected, metadata=standardisation,
+                    selected_epochs=[selection.best[k][0].epoch for k in range(args.seeds)])
     epochs, seconds = len(history.seconds), sum(history.seconds)
-    with torch.no_grad():
-        short = model.generate(test[:1], 10_999)[0, 1000:]  # 11,000 states, the first 1,000 dropped
-        orbit = model.run(model.initial_state(test[:1]), 100_000)[0, 500:]
-        long = model.observe(orbit)
-        model_lyapunov = max_lyapunov_map(model.step, model.jacobian, orbit[-1].clone(), 20_000) / DT
     true_lyapunov = max_lyapunov_flow(SYSTEMS[args.system](), torch.tensor([1.0, 1.0, 1.0]), dt=DT, steps=200_000)
-    regions = len(symbolic_graph(model.region(orbit)).symbols)
-    print(f"{args.system}: {type(model).__name__} {model.config}, sequence {config.sequence}, interval "
-          f"{args.interval}, alpha {args.alpha}, batch {args.batch}: {epochs} of {args.epochs} epochs, {wall:.0f} s "
-          f"with selection ({seconds:.0f} s training, {seconds / epochs:.2f} s an epoch of {config.batches_per_epoch} "
-          f"x {args.batch} sequences; reference 3.0 s for 50 x 16); selected epoch {best['epoch']} (training D_stsp "
-          f"{best['D_stsp']:.2f}, D_H {best['D_H']:.3f}); final loss {history.loss[-1]:.4f}\n")
-    print("| protocol | D_stsp | D_H |")
-    print("|---|---|---|")
-    print(f"| (a) 10,000 generated | {state_space_divergence(test, short):.2f} | "
-          f"{hellinger_spectrum(test[:10_000], short):.3f} |")
-    print(f"| (b) 99,500 vs 99,500 | {state_space_divergence(test[500:], long):.2f} | "
-          f"{hellinger_spectrum(test[500:], long):.3f} |")
-    print(f"\nPE(20) {prediction_error(model, test):.4f}; lambda_max model {model_lyapunov:.3f}, "
-          f"solver {true_lyapunov:.3f}; linear subregions visited {regions} of 2^{model.region(orbit[0]).numel()}")
+    x0 = test[:1].expand(args.seeds, 1, -1)
+    with torch.no_grad():
+        short = ensemble.generate(x0, 10_999)[:, 0, 1000:]  # 11,000 states, the first 1,000 dropped
+        orbits, long = (part[:, 0, 500:] for part in ensemble.orbit(x0, 100_000))
+    rows = []
+    for k in range(args.seeds):
+        member = ensemble.member(k)
+        exponent = max_lyapunov_map(member.step, member.jacobian, orbits[k, -1].clone(), 20_000) / DT
+        rows.append({"seed": args.seed + k, "epoch": selection.best[k][0].epoch,
+                     "(a) D_stsp": state_space_divergence(test, short[k]),
+                     "(a) D_H": hellinger_spectrum(test[:10_000], short[k]),
+                     "(b) D_stsp": state_space_divergence(test[500:], long[k]),
+                     "(b) D_H": hellinger_spectrum(test[500:], long[k]), "PE(20)": prediction_error(member, test),
+                     "lambda_max": exponent, "lambda error %": 100 * (exponent - true_lyapunov) / true_lyapunov,
+                     "subregions": len(symbolic_graph(member.region(orbits[k])).symbols)})
+    print(f"\n{args.system}: {type(models[0]).__name__} {models[0].config}, {args.seeds} seeds at once, sequence "
+          f"{config.sequence}, interval {args.interval}{f' -> {args.final_interval}' if args.final_interval else ''}, "
+          f"alpha {args.alpha}, lr {args.lr[0]:g} -> {args.lr[1]:g}, clip {args.clip:g}, noise {args.noise}, batch "
+          f"{args.batch}: {epochs} of {args.epochs} epochs, {wall:.0f} s with selection ({seconds:.0f} s training, "
+          f"{seconds / epochs:.2f} s an epoch of {config.batches_per_epoch} x {args.batch} sequences for all seeds); "
+          f"solver lambda_max {true_lyapunov:.3f}; selected seed {args.seed + selected}\n")
+    names = list(rows[0])
+    print("| " + " | ".join(names) + " |")
+    print("|" + "---|" * len(names))
+    for row in rows:
+        print("| " + " | ".join(_cell(row[name]) for name in names) + (" | **selected**" if row["seed"] == args.seed + selected else "") + " |")
+    medians = {name: statistics.median(row[name] for row in rows) for name in names[2:]}
+    print("| median | | " + " | ".join(_cell(medians[name]) for name in names[2:]) + " |")
+    print(f"\nseeds with lambda_max <= 0: {sum(row['lambda_max'] <= 0 for row in rows)} of {args.seeds}")
+
+
+def _cell(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ VARIED = {
     "nsm": {"--problem": ["burgers"], "--nu": ["0.02"], "--rho": ["2"], "--config": ["CONFIG"],
             "--set": ["train.seed=1"], "--quiet": []},
     "rnn": {"--model": ["plrnn"], "--data": ["lorenz1"], "--sample": ["1"], "--latent": ["5"], "--pwl": ["3"],
-            "--hidden": ["10"], "--epochs": ["3"], "--config": ["CONFIG"], "--set": ["train.seed=1"], "--quiet": []},
+            "--hidden": ["10"], "--epochs": ["3"], "--config": ["CONFIG"], "--set": ["train.seed=1"], "--quiet": [],
+            "--seeds": ["2"], "--key": ["u"], "--dt": ["0.5"]},
 }
 
 

@@ -246,7 +246,8 @@ def test_train_and_evaluate_cli(tmp_path, capsys):
     data = generate(load("lorenz63", {"samples": "2", "time.end": "30.0", "time.snapshots": "3001"}),
                     tmp_path / "l63.h5", progress=False)
     assert cli(["train", "rnn", "--model", "alrnn", "--data", str(data), "--out", str(tmp_path / "run"),
-                "--epochs", "2", "--quiet", "--set", "train.batches_per_epoch=3", "--set", "train.sequence=50"]) == 0
+                "--epochs", "2", "--quiet", "--set", "train.batches_per_epoch=3", "--set", "train.sequence=50",
+                "--set", "select.steps=3000"]) == 0
     assert cli(["evaluate", str(tmp_path / "run"), "--data", str(data), "--sample", "1"]) == 0
     printed = capsys.readouterr().out
     for metric in ("D_stsp", "D_H", "PE(20)", "lambda_max solver", "subregions visited"):

@@ -7,7 +7,7 @@ import argparse
 from .errors import UsageError
 from .settings import not_applicable
 
-_OPTIONS = {"operator": ("data", "samples"), "rnn": ("data", "sample"), "pinn": (), "nsm": ()}
+_OPTIONS = {"operator": ("data", "samples"), "rnn": ("data", "sample", "member", "key"), "pinn": (), "nsm": ()}
 _FOLDER = {"operator": "report", "pinn": "report", "nsm": "report", "rnn": "evaluation"}
 
 
@@ -20,6 +20,8 @@ def add(commands) -> None:
                         "with their problem's solver)")
     parser.add_argument("--samples", type=int, help="operator runs: held-out samples used (default: 32)")
     parser.add_argument("--sample", type=int, help="rnn runs: the test trajectory (default: 0)")
+    parser.add_argument("--key", help="rnn runs on a user's own HDF5 file: the dataset of the test array")
+    parser.add_argument("--member", type=int, help="rnn runs of several seeds: the model (default: the selected one)")
     parser.add_argument("--out", help="report folder (default: RUN/report; rnn runs: RUN/evaluation)")
     parser.set_defaults(handler=run)
 
@@ -30,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     family = read_checkpoint(args.run).get("family")
     if family not in _OPTIONS:
         raise UsageError(f"sciml evaluate: {args.run} records no family: not a run of sciml train")
-    not_applicable("sciml evaluate", {"data": args.data, "samples": args.samples, "sample": args.sample},
+    not_applicable("sciml evaluate", {"data": args.data, "samples": args.samples, "sample": args.sample,
+                                      "member": args.member, "key": args.key},
                    _OPTIONS[family], f"{family} runs")
     if "data" in _OPTIONS[family] and args.data is None:
         raise UsageError(f"sciml evaluate: {args.run} is a {family} run: it needs --data (held-out HDF5 dataset)")
@@ -42,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     elif family == "rnn":
         from ..evaluate.reconstruction import evaluate
 
-        metrics, report = evaluate(args.run, args.data, out, sample=args.sample or 0)
+        metrics, report = evaluate(args.run, args.data, out, sample=args.sample or 0, member=args.member,
+                                   key=args.key)
     else:
         from ..evaluate.nsm_report import compare_self_supervised
         from ..evaluate.pinn_report import compare_pinn

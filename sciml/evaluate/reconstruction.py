@@ -1,6 +1,7 @@
 """Evaluate a trained PLRNN / shallow PLRNN / AL-RNN on a held-out ODE trajectory: metrics and figures.
 
-``evaluate(run, data, out)`` standardises test sample ``sample`` with the training statistics stored in
+``evaluate(run, data, out)`` takes the run's model (of a run of several seeds, the selected one or
+``member``), standardises test sample ``sample`` with the training statistics stored in
 the checkpoint, generates from its first state (``steps`` steps, the first ``drop`` dropped) and
 reports D_stsp against the whole test trajectory (binning up to 3 dimensions, Gaussian mixtures above),
 D_H against as many test steps as were kept, PE(20), the largest Lyapunov exponent of the model (per
@@ -24,7 +25,10 @@ import torch  # noqa: E402
 from solvers.systems import SYSTEMS  # noqa: E402
 
 from ..data import DatasetFileError, open_checked  # noqa: E402
+from ..data.training_sets import is_user_trajectory  # noqa: E402
+from ..data.user_trajectory import read_trajectory  # noqa: E402
 from ..models.checkpoint import load_checkpoint  # noqa: E402
+from ..models.ensemble import RNNEnsemble  # noqa: E402
 from .dsr import (  # noqa: E402
     hellinger_spectrum,
     max_lyapunov_flow,
@@ -45,33 +49,44 @@ def prediction_error(model, trajectory: torch.Tensor, steps: int = 20, starts: i
 
 
 def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0, steps: int = 11_000,
-             drop: int = 1_000) -> tuple[dict[str, float], Path]:
+             drop: int = 1_000, member: int | None = None, key: str | None = None) -> tuple[dict[str, float], Path]:
     run, out = Path(run), Path(out)
     model, extra = load_checkpoint(run)
+    if isinstance(model, RNNEnsemble):  # a run of several seeds: the selected model unless told
+        member = extra.get("selected", 0) if member is None else member
+        model = model.member(member)
+    elif member not in (None, 0):
+        raise ValueError(f"{run} holds one model, not an ensemble: member {member} does not exist")
     if not hasattr(model, "fixed_points"):
         raise ValueError(f"{run} holds a {type(model).__name__}; evaluate takes PLRNN, ShallowPLRNN or ALRNN runs")
     statistics = extra.get("metadata", {})
     mean, std = (torch.tensor(statistics[key]) for key in ("mean", "std"))
-    with open_checked(data) as handle:
-        system = str(handle.attrs["system"])
-        if system not in SYSTEMS:
-            raise DatasetFileError(f"{data} holds {system!r} data; evaluate takes ODE trajectories ({', '.join(SYSTEMS)})")
-        if not 0 <= sample < handle["u"].shape[0]:
-            raise DatasetFileError(f"sample {sample} is not in {data} ({handle['u'].shape[0]} samples)")
-        test = ((torch.as_tensor(handle["u"][sample]) - mean) / std).float()
-        t = torch.as_tensor(handle["time"][:2])
-        parameters = tomllib.loads(str(handle.attrs["recipe"])).get("parameters", {})
-    dt = float(t[1] - t[0])
-    if test.shape[1] != model.observed:
-        raise DatasetFileError(f"{data}: the data have {test.shape[1]} dimensions, the model observes {model.observed}")
+    if is_user_trajectory(data):  # a user's own array: no solver to compare the exponent with
+        if sample != 0:
+            raise DatasetFileError(f"{data} holds one trajectory: sample must be 0, got {sample}")
+        raw, dt, field = torch.as_tensor(read_trajectory(data, key)), float(statistics.get("dt", 1.0)), None
+    else:
+        with open_checked(data) as handle:
+            system = str(handle.attrs["system"])
+            if system not in SYSTEMS:
+                raise DatasetFileError(f"{data} holds {system!r} data; evaluate takes ODE trajectories "
+                                       f"({', '.join(SYSTEMS)})")
+            if not 0 <= sample < handle["u"].shape[0]:
+                raise DatasetFileError(f"sample {sample} is not in {data} ({handle['u'].shape[0]} samples)")
+            raw = torch.as_tensor(handle["u"][sample])
+            t = torch.as_tensor(handle["time"][:2])
+            field = SYSTEMS[system](**tomllib.loads(str(handle.attrs["recipe"])).get("parameters", {}))
+        dt = float(t[1] - t[0])
+    if raw.shape[1] != model.observed:
+        raise DatasetFileError(f"{data}: the data have {raw.shape[1]} dimensions, the model observes {model.observed}")
+    test = ((raw - mean) / std).float()
     model.eval()
     with torch.no_grad():
         orbit = model.run(model.initial_state(test[:1]), steps)[0, drop:]
         generated = model.observe(orbit)
         model_exponent = max_lyapunov_map(model.step, model.jacobian, orbit[-1].clone(), 10_000) / dt
     length = min(generated.shape[0], test.shape[0])
-    solver_exponent = max_lyapunov_flow(SYSTEMS[system](**parameters), torch.as_tensor(test[0] * std + mean),
-                                        dt=dt, steps=20_000)
+    solver = {} if field is None else {"lambda_max solver": max_lyapunov_flow(field, raw[0], dt=dt, steps=20_000)}
     divergence = state_space_divergence if test.shape[1] <= 3 else state_space_divergence_gmm
     graph = symbolic_graph(model.region(orbit))
     metrics = {
@@ -79,12 +94,13 @@ def evaluate(run: str | Path, data: str | Path, out: str | Path, sample: int = 0
         "D_H": hellinger_spectrum(test[:length], generated[:length]),
         "PE(20)": prediction_error(model, test),
         "lambda_max model": model_exponent,
-        "lambda_max solver": solver_exponent,
+        **solver,
         "subregions visited": float(len(graph.symbols)),
     }
     out.mkdir(parents=True, exist_ok=True)
     figures = _figures(out, test, generated, graph)
-    lines = [f"# {type(model).__name__} on {Path(data).name} (sample {sample})", "",
+    title = f"{type(model).__name__}" + (f" (member {member} of the run's seeds)" if member is not None else "")
+    lines = [f"# {title} on {Path(data).name} (sample {sample})", "",
              f"Generated {steps} steps from the first test state, the first {drop} dropped.", "",
              "| metric | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in metrics.items()]

@@ -1,8 +1,9 @@
 """Learned models: Fourier layers, Fourier neural operators (dense, tensorized, multigrid-patched),
 multigrid neural operators, neural spectral methods; physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs
-for dynamical-systems reconstruction."""
+for dynamical-systems reconstruction, alone or as ensembles trained at once."""
 
 from .checkpoint import BEST, LAST, load_checkpoint, read_checkpoint, save_checkpoint
+from .ensemble import RNNEnsemble
 from .fno import FNO, TFNO
 from .mgno import MgConv, MgNO
 from .mgtfno import MGTFNO
@@ -12,4 +13,4 @@ from .rnn import ALRNN, PLRNN, ShallowPLRNN
 from .spectral_conv import FACTORIZATIONS, SpectralConv
 
 __all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "NSM", "PLRNN", "ShallowPLRNN",
-           "ALRNN", "PINN", "LPINN", "save_checkpoint", "load_checkpoint", "read_checkpoint", "LAST", "BEST"]
+           "ALRNN", "RNNEnsemble", "PINN", "LPINN", "save_checkpoint", "load_checkpoint", "read_checkpoint", "LAST", "BEST"]

@@ -26,11 +26,12 @@ from .mgno import MgNO
 from .mgtfno import MGTFNO
 from .nsm import NSM
 from .pinn import LPINN, PINN
+from .ensemble import RNNEnsemble
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 
 MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "NSM": NSM,
-                                    "PLRNN": PLRNN, "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "PINN": PINN,
-                                    "LPINN": LPINN}
+                                    "PLRNN": PLRNN, "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "RNNEnsemble": RNNEnsemble,
+                                    "PINN": PINN, "LPINN": LPINN}
 LAST, BEST = "last.pt", "best.pt"
 FAULT = "SCIML_CHECKPOINT_FAULT"
 _writes = {"process": os.getpid(), "count": 0}  # writes by this process, for ``kill:N``

@@ -71,13 +71,15 @@ class _PiecewiseLinearRNN(nn.Module):
         return points
 
     def observe(self, z: torch.Tensor) -> torch.Tensor:
-        return z[..., : self.observed] if self.observation == "identity" else self.B(z)
+        return z[..., : self.observed] if self.observation == "identity" else _affine(self.B, z)
 
     def initial_state(self, x0: torch.Tensor) -> torch.Tensor:
         """Latent state ``(..., M)`` from the first observation ``x0 (..., N)``."""
         if self.observation == "identity":
-            return torch.cat([x0, self.hidden_from_observation(x0)], dim=-1) if self.hidden_from_observation else x0
-        return self.latent_from_observation(x0)
+            if self.hidden_from_observation is None:
+                return x0
+            return torch.cat([x0, _affine(self.hidden_from_observation, x0)], dim=-1)
+        return _affine(self.latent_from_observation, x0)
 
     def step(self, z: torch.Tensor) -> torch.Tensor:
         """``F(z)`` for ``z (..., M)``."""
@@ -88,47 +90,48 @@ class _PiecewiseLinearRNN(nn.Module):
         return self._step
 
     def run(self, z0: torch.Tensor, steps: int) -> torch.Tensor:
-        """Latent orbit ``(batch, steps + 1, M)`` of ``z0 (batch, M)``."""
+        """Latent orbit ``(..., steps + 1, M)`` of ``z0 (..., M)``."""
         step, states = self._stepper(), [z0]
         for _ in range(steps):
             states.append(step(states[-1]))
-        return torch.stack(states, dim=1)
+        return torch.stack(states, dim=-2)
 
     def generate(self, x0: torch.Tensor, steps: int) -> torch.Tensor:
-        """Free run: ``x0 (batch, N)`` -> observations ``(batch, steps + 1, N)`` (the first is ``observe(z0)``)."""
+        """Free run: ``x0 (..., N)`` -> observations ``(..., steps + 1, N)`` (the first is ``observe(z0)``)."""
         return self.observe(self.run(self.initial_state(x0), steps))
 
-    def teacher_forced(self, x: torch.Tensor, alpha: float, interval: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
-        """``x (batch, T, N)`` -> ``(predictions (batch, T - 1, N), states (batch, T, M))``: ``z_0`` is
+    def teacher_forced(self, x: torch.Tensor, alpha: float | torch.Tensor, interval: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x (..., T, N)`` -> ``(predictions (..., T - 1, N), states (..., T, M))``: ``z_0`` is
         ``initial_state(x_0)``; ``z_t = F(z_{t-1})``, forced toward ``x_t`` when ``t`` is a multiple of
         ``interval``; prediction ``t - 1`` is ``observe(F(z_{t-1}))``, made before forcing. Runs segment by
-        segment (``interval`` free steps, the last forced), through ``compile_segments()``'s version if made."""
-        if not 0 <= alpha <= 1:
+        segment (``interval`` free steps, the last forced), through ``compile_segments()``'s version if made.
+        ``alpha`` is a number or a tensor that broadcasts against the states (one value per leading index)."""
+        if not isinstance(alpha, torch.Tensor) and not 0 <= alpha <= 1:
             raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
         if interval < 1:
             raise ValueError(f"interval must be >= 1, got {interval}")
         segment = getattr(self, "_compiled_segment", self._segment)
-        z = self.initial_state(x[:, 0])
-        strength = torch.tensor(float(alpha), dtype=x.dtype, device=x.device)
+        z = self.initial_state(x[..., 0, :])
+        strength = torch.as_tensor(alpha, dtype=x.dtype, device=x.device)
         unforced = torch.zeros((), dtype=x.dtype, device=x.device)
-        predicted, states = [], [z[:, None]]
-        for start in range(1, x.shape[1], interval):
-            window = x[:, start : start + interval]
-            free, forced = segment(z, window, strength if window.shape[1] == interval else unforced)
-            z = forced[:, -1]
+        predicted, states = [], [z.unsqueeze(-2)]
+        for start in range(1, x.shape[-2], interval):
+            window = x[..., start : start + interval, :]
+            free, forced = segment(z, window, strength if window.shape[-2] == interval else unforced)
+            z = forced[..., -1, :]
             predicted.append(free)
             states.append(forced)
-        return self.observe(torch.cat(predicted, dim=1)), torch.cat(states, dim=1)
+        return self.observe(torch.cat(predicted, dim=-2)), torch.cat(states, dim=-2)
 
     def _segment(self, z: torch.Tensor, window: torch.Tensor, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``window (batch, L, N)`` data at the next ``L`` times -> the ``L`` states before forcing and after
-        it, ``(batch, L, M)`` each: ``L`` free steps from ``z``, the last forced toward the data with ``alpha``."""
+        """``window (..., L, N)`` data at the next ``L`` times -> the ``L`` states before forcing and after
+        it, ``(..., L, M)`` each: ``L`` free steps from ``z``, the last forced toward the data with ``alpha``."""
         step, free = self._stepper(), []
-        for _ in range(window.shape[1]):
+        for _ in range(window.shape[-2]):
             z = step(z)
             free.append(z)
-        forced = free[:-1] + [self._force(z, window[:, -1], alpha)]
-        return torch.stack(free, dim=1), torch.stack(forced, dim=1)
+        forced = free[:-1] + [self._force(z, window[..., -1, :], alpha)]
+        return torch.stack(free, dim=-2), torch.stack(forced, dim=-2)
 
     def compile_segments(self) -> None:
         """Compile the forcing segment with ``torch.compile`` (one graph per segment length; about a minute
@@ -139,8 +142,19 @@ class _PiecewiseLinearRNN(nn.Module):
         if self.observation == "identity":
             observed = (1 - alpha) * z[..., : self.observed] + alpha * x
             return torch.cat([observed, z[..., self.observed :]], dim=-1)
-        data_state = (x - self.B.bias) @ torch.linalg.pinv(self.B.weight).T  # the least-norm state observed as x
+        data_state = (x - self.B.bias) @ torch.linalg.pinv(self.B.weight).mT  # the least-norm state observed as x
         return (1 - alpha) * z + alpha * data_state
+
+
+def _affine(layer: nn.Linear, x: torch.Tensor) -> torch.Tensor:
+    """``layer(x)``, also for the stacked weights ``(K, out, in)`` of :mod:`.ensemble` with ``x (K, ..., in)``."""
+    weight, bias = layer.weight, layer.bias
+    if weight.ndim == 2:
+        return x @ weight.mT + (0 if bias is None else bias)
+    flat = x.reshape(weight.shape[0], -1, x.shape[-1]) @ weight.mT
+    if bias is not None:
+        flat = flat + bias.reshape(weight.shape[0], 1, -1)
+    return flat.reshape(*x.shape[:-1], weight.shape[1])
 
 
 def _off_diagonal(size: int) -> torch.Tensor:
@@ -161,7 +175,7 @@ class PLRNN(_PiecewiseLinearRNN):
         self.register_buffer("mask", _off_diagonal(latent))
 
     def _step(self, z: torch.Tensor) -> torch.Tensor:
-        return self.A * z + torch.relu(z) @ (self.W * self.mask).T + self.h
+        return self.A * z + torch.relu(z) @ (self.W * self.mask).mT + self.h
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         return torch.diag_embed(self.A.expand_as(z)) + (self.W * self.mask) * (z > 0).to(z.dtype).unsqueeze(-2)
@@ -183,14 +197,14 @@ class ShallowPLRNN(_PiecewiseLinearRNN):
         self.h2 = nn.Parameter(torch.randn(hidden) * 0.1)
 
     def _slopes(self, z: torch.Tensor) -> torch.Tensor:
-        inner = z @ self.W2.T
+        inner = z @ self.W2.mT
         slopes = (inner + self.h2 > 0).to(z.dtype)
         return slopes - (inner > 0).to(z.dtype) if self.clipped else slopes
 
     def _step(self, z: torch.Tensor) -> torch.Tensor:
-        inner = z @ self.W2.T
+        inner = z @ self.W2.mT
         hidden = torch.relu(inner + self.h2) - (torch.relu(inner) if self.clipped else 0)
-        return self.A * z + hidden @ self.W1.T + self.h
+        return self.A * z + hidden @ self.W1.mT + self.h
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         return torch.diag_embed(self.A.expand_as(z)) + (self.W1 * self._slopes(z).unsqueeze(-2)) @ self.W2
@@ -224,7 +238,7 @@ class ALRNN(_PiecewiseLinearRNN):
         return torch.cat([torch.ones_like(z[..., :linear]), (z[..., linear:] > 0).to(z.dtype)], dim=-1)
 
     def _stepper(self):
-        weight = (self.W * self.mask).T
+        weight = (self.W * self.mask).mT
 
         def step(z: torch.Tensor) -> torch.Tensor:
             linear = torch.addcmul(self.h, self.A, z)

@@ -1,0 +1,100 @@
+"""Model selection for dynamical-systems reconstruction on the training data only, per member of an ensemble.
+
+Every ``every`` epochs each member of an :class:`~sciml.models.ensemble.RNNEnsemble` generates ``steps``
+steps from the first training state (the first ``drop`` dropped) and is scored against the training
+trajectory: ``D_stsp + D_H`` (histograms up to 3 dimensions, Gaussian mixtures above; D_H over the
+shorter of the two), with its largest Lyapunov exponent (per step, ``lyapunov_steps``
+Jacobian products along the generated orbit). With ``chaotic`` a checkpoint whose exponent is not
+positive ranks behind every checkpoint whose exponent is: a collapsed orbit (a fixed point or a cycle,
+exponent <= 0) is never kept while a chaotic one exists. Each member keeps its best checkpoint; the
+selected member is the one with the best score. The test data play no part.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+from ..evaluate.dsr import hellinger_spectrum, max_lyapunov_map, state_space_divergence, state_space_divergence_gmm
+from .checks import at_least
+
+
+@dataclass
+class SelectionConfig:
+    every: int = 10
+    steps: int = 20_000
+    drop: int = 1_000
+    lyapunov_steps: int = 2_000
+    chaotic: bool = True
+
+    def __post_init__(self) -> None:
+        at_least(self, 1, ("every", "steps", "lyapunov_steps"))
+        at_least(self, 0, ("drop",))
+        if self.drop >= self.steps:
+            raise ValueError(f"drop must be < steps ({self.steps}), got {self.drop}")
+
+
+@dataclass
+class Check:
+    epoch: int
+    member: int
+    D_stsp: float
+    D_H: float
+    lyapunov: float  # per step
+
+    def rank(self, chaotic: bool) -> tuple[bool, float]:
+        """Lower is better: non-chaotic checkpoints last (if ``chaotic``), then ``D_stsp + D_H``."""
+        score = self.D_stsp + self.D_H
+        return (chaotic and not self.lyapunov > 0, score if math.isfinite(score) else math.inf)
+
+
+@dataclass
+class CheckpointSelection:
+    """The callback of ``train_teacher_forcing`` that scores ``ensemble`` on ``trajectory (T, N)``."""
+
+    ensemble: torch.nn.Module
+    trajectory: torch.Tensor
+    config: SelectionConfig = field(default_factory=SelectionConfig)
+    log: list[Check] = field(default_factory=list)
+    best: dict[int, tuple[Check, dict]] = field(default_factory=dict)
+
+    def __call__(self, epoch: int, history) -> bool:
+        if (epoch + 1) % self.config.every == 0:
+            self.check(epoch + 1)
+        return False
+
+    def check(self, epoch: int) -> list[Check]:
+        """Score every member at ``epoch`` (counted from 1) and keep each member's best state."""
+        config, train = self.config, self.trajectory
+        members = self.ensemble.members
+        with torch.no_grad():
+            latent, generated = self.ensemble.orbit(train[:1].expand(members, 1, -1), config.steps)
+        latent, generated = latent[:, 0, config.drop + 1:], generated[:, 0, config.drop + 1:]
+        divergence = state_space_divergence if train.shape[1] <= 3 else state_space_divergence_gmm
+        checks = []
+        for k in range(members):
+            orbit = generated[k]
+            finite = bool(torch.isfinite(orbit).all())
+            member = self.ensemble.member(k)
+            if finite:
+                exponent = max_lyapunov_map(member.step, member.jacobian, latent[k, -1].clone(), config.lyapunov_steps,
+                                            transient=200)
+            length = min(orbit.shape[0], train.shape[0])
+            check = Check(epoch, k, divergence(train, orbit) if finite else math.inf,
+                          hellinger_spectrum(train[:length], orbit[:length]) if finite else math.inf,
+                          exponent if finite else math.nan)
+            checks.append(check)
+            if k not in self.best or check.rank(config.chaotic) < self.best[k][0].rank(config.chaotic):
+                self.best[k] = (check, self.ensemble.member_state(k))
+        self.log.extend(checks)
+        return checks
+
+    def apply(self) -> int:
+        """Put each member's best state into the ensemble; the index of the selected (best) member."""
+        if not self.best:
+            raise ValueError("no selection check has run: train for at least `every` epochs or call check()")
+        for k, (_, state) in self.best.items():
+            self.ensemble.load_member_state(k, state)
+        return min(self.best, key=lambda k: self.best[k][0].rank(self.config.chaotic))
