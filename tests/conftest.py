@@ -42,4 +42,4 @@ def _tiny_run(family: str, files) -> tuple[list[str], int]:
     return ["train", "rnn", "--data", str(files["lorenz0"]), "--epochs", "8", "--latent", "6",
             "--set", "train.batches_per_epoch=2", "--set", "train.sequence=20", "--set", "train.batch_size=4",
             "--set", "train.alpha=\"adaptive\"", "--set", "select.steps=300", "--set", "select.drop=50",
-            "--set", "select.lyapunov_steps=50"], 7
+            "--set", "select.every=2", "--set", "select.lyapunov_steps=50"], 7

@@ -51,6 +51,8 @@ def _assert_same(straight, resumed, context: str) -> None:
             assert torch.equal(value, b["state"][key]), f"{context}: {name} {key}"
         assert _without_seconds(a["history"]) == _without_seconds(b["history"]), f"{context}: {name} history"
         assert a["finished"] and b["finished"] if name == LAST else True
+        for key in ("selected", "selection"):  # the RNN's model selection, checked along the run
+            assert a.get(key) == b.get(key), f"{context}: {name} {key}"
     assert sorted(path.name for path in resumed.iterdir()) == [BEST, LAST], context  # no partial write left
 
 

@@ -91,6 +91,15 @@ class CheckpointSelection:
         self.log.extend(checks)
         return checks
 
+    def state_dict(self) -> dict:
+        """The log and each member's best check and state, for a checkpoint (a resumed run selects the same)."""
+        return {"log": [vars(check) for check in self.log],
+                "best": {k: (vars(check), state) for k, (check, state) in self.best.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.log = [Check(**check) for check in state["log"]]
+        self.best = {k: (Check(**check), member) for k, (check, member) in state["best"].items()}
+
     def apply(self) -> int:
         """Put each member's best state into the ensemble; the index of the selected (best) member."""
         if not self.best:

@@ -122,7 +122,8 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
     (a single model is an ensemble of one, seed ``config.seed``); its history holds a list of ``K`` values
     an epoch where a single model's holds one. ``callback(epoch, history)``, if given, runs after every epoch
     (monitoring, model selection; its time is not in ``seconds``); training stops early when it returns
-    ``True``. Checkpoints (with ``record``) in ``out`` if given, resuming from them."""
+    ``True``; a callback with ``state_dict``/``load_state_dict`` has its state checkpointed and restored.
+    Checkpoints (with ``record``) in ``out`` if given, resuming from them."""
     observed = model.observed
     if trajectory.ndim != 2 or trajectory.shape[1] != observed:
         raise ValueError(f"trajectory must be (time, {observed}), got {tuple(trajectory.shape)}")
@@ -150,6 +151,8 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
         for generator, state in zip(generators, own["generators"]):
             generator.set_state(state)
         epoch, batch_index, alpha = own["epoch"], own["batch_index"], own["alpha"]
+        if "callback" in own:
+            callback.load_state_dict(own["callback"])
     history, offsets = session.history, torch.arange(config.sequence)
     # the decay reaches final_learning_rate at the last epoch: a budget of epochs - 1 steps
     ratio = config.final_learning_rate / config.learning_rate
@@ -202,9 +205,11 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
         if session.seconds >= config.time_limit:
             break
         set_learning_rate(optimizer, config.learning_rate * exponential(budget.fraction(epoch, session.seconds), ratio))
-        session.checkpoint({"optimizer": optimizer.state_dict(), "generators": [g.get_state() for g in generators],
-                            "epoch": epoch, "batch_index": batch_index, "alpha": alpha},
-                           monitor=float(torch.tensor(history.loss[-1]).mean()))
+        own = {"optimizer": optimizer.state_dict(), "generators": [g.get_state() for g in generators],
+               "epoch": epoch, "batch_index": batch_index, "alpha": alpha}
+        if hasattr(callback, "state_dict"):
+            own["callback"] = callback.state_dict()
+        session.checkpoint(own, monitor=float(torch.tensor(history.loss[-1]).mean()))
     bar.close()
     session.finish()
     return history
