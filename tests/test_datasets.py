@@ -22,6 +22,9 @@ FAST = {  # each recipe shortened for the tests; everything else as shipped
     "convection": {"time.end": "0.2"}, "reaction-diffusion": {"time.end": "0.2"},
     "lorenz63": {"time.end": "1.0", "time.transient": "1.0"}, "rossler": {"time.end": "1.0", "time.transient": "1.0"},
     "lorenz96": {"time.end": "1.0", "time.transient": "1.0"},
+    "ns2d": {"time.end": "0.5", "grid.n": "16", "grid.solve_n": "32"},
+    "kolmogorov2d": {"time.end": "0.5", "time.transient": "0.5", "grid.n": "16", "grid.solve_n": "32"},
+    "nlse2d": {"time.end": "0.2"},
 }
 
 
@@ -42,8 +45,10 @@ def test_every_recipe_generates_and_passes_inspect(name, tmp_path):
         assert handle.attrs["recipe"] == recipe.text and handle.attrs["seed"] == recipe.seed
         assert handle.attrs["complete"] and handle["done"][:].all()
         assert np.isfinite(handle["u"][:]).all()
-        if recipe.system == "nlse":
+        if recipe.system in ("nlse", "nlse2d"):
             assert any("mass drift" in line for line in lines)
+        if recipe.system == "navier_stokes":
+            assert any("energy budget drift" in line for line in lines)
 
 
 def _lorenz(samples=40):

@@ -27,7 +27,7 @@ def _create(path: Path, recipe: Recipe, start: int, stop: int, shard: str) -> h5
     dtype = np.complex128 if sample_shape(recipe)[1].is_complex else np.float64
     times, space = coordinates(recipe)
     handle = h5py.File(path, "w")
-    layout.create(handle, recipe.system, np.arange(start, stop), times.numpy(), space.numpy(), dtype,
+    layout.create(handle, recipe.system, np.arange(start, stop), times.numpy(), tuple(s.numpy() for s in space), dtype,
                   fields=("u", "observed") if recipe.noise > 0 else ("u",))
     attributes = {
         "schema_version": SCHEMA_VERSION, "package_version": __version__, "recipe": recipe.text,

@@ -6,7 +6,9 @@ names are the dimensions and whose values are the coordinates:
     sample         (sample,)  int64     global sample index (the coordinate of ``sample``)
     time           (time,)    float64   output times
     x              (x,)       float64   grid points (fields); ODE systems have ``component`` (dim,) int64
-    u              (sample, time, x | component)  float64, or complex128 for complex fields
+    y              (y,)       float64   second axis of fields on a plane (``navier_stokes``, ``nlse2d``)
+    u              (sample, time, x | component)  float64, or complex128 for complex fields;
+                   (sample, time, x, y) on a plane, ``u[s, t, i, j]`` the value at ``(x_i, y_j)``
     observed       like ``u``, with observation noise (only when the recipe has noise)
     done           (sample,)  bool      row written
     parameters/P   (sample,)  float64   drawn initial-condition parameters, in the group ``parameters``
@@ -22,19 +24,24 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from .recipe import ODE_SYSTEMS
+from .recipe import ODE_SYSTEMS, PLANE_SYSTEMS
 
 FIELDS = ("u", "observed")
 LONG_NAMES = {
     "nlse": "complex envelope psi(t, x)", "burgers": "velocity u(t, x)", "kdv": "wave amplitude u(t, x)",
     "convection": "transported scalar u(t, x)", "reaction_diffusion": "concentration u(t, x)",
+    "navier_stokes": "vorticity w(t, x, y)", "nlse2d": "complex envelope psi(t, x, y)",
 }
-_COORDINATES = {"sample": "global sample index", "time": "time", "x": "position", "component": "state component"}
+_COORDINATES = {"sample": "global sample index", "time": "time", "x": "position x", "y": "position y",
+                "component": "state component"}
 
 
-def dimensions(system: str) -> tuple[str, str, str]:
-    """Dimension names of ``u`` for ``system``: ``(sample, time, x)`` or ``(sample, time, component)``."""
-    return ("sample", "time", "component") if system in ODE_SYSTEMS else ("sample", "time", "x")
+def dimensions(system: str) -> tuple[str, ...]:
+    """Dimension names of ``u`` for ``system``: ``(sample, time, x)``, ``(sample, time, x, y)`` on a plane,
+    or ``(sample, time, component)``."""
+    if system in ODE_SYSTEMS:
+        return ("sample", "time", "component")
+    return ("sample", "time", "x", "y") if system in PLANE_SYSTEMS else ("sample", "time", "x")
 
 
 def long_name(system: str, field: str = "u") -> str:
@@ -49,13 +56,16 @@ def _describe(dataset: h5py.Dataset, name: str, units: str = "1") -> None:
 
 
 def create(handle: h5py.File | h5py.Group, system: str, samples: np.ndarray, times: np.ndarray,
-           space: np.ndarray | None, dtype: np.dtype, fields: tuple[str, ...] = ("u",),
+           space: tuple[np.ndarray, ...], dtype: np.dtype, fields: tuple[str, ...] = ("u",),
            parameters: tuple[str, ...] = ()) -> None:
     """Create the coordinates, ``fields`` (unwritten), ``done`` and ``parameters/`` of a file with rows
-    ``samples`` (global indices), ``times`` ``(T,)`` and grid points ``space`` ``(n,)`` or, for an ODE
-    system, ``np.arange(dim)``."""
+    ``samples`` (global indices), ``times`` ``(T,)`` and ``space``, one array per remaining dimension:
+    grid points ``(n,)`` (``x``, then ``y`` on a plane) or, for an ODE system, ``np.arange(dim)``."""
     names = dimensions(system)
-    for name, values in zip(names, (np.asarray(samples, np.int64), np.asarray(times, np.float64), np.asarray(space))):
+    if len(space) != len(names) - 2:
+        raise ValueError(f"{system} files have the dimensions {names}; got {len(space)} coordinate arrays for space")
+    arrays = (np.asarray(samples, np.int64), np.asarray(times, np.float64), *(np.asarray(s) for s in space))
+    for name, values in zip(names, arrays):
         handle[name] = values
         handle[name].make_scale(name)
         _describe(handle[name], _COORDINATES[name])

@@ -23,12 +23,14 @@ _DISTRIBUTIONS = ("uniform", "log_uniform", "normal", "choice")
 _SECTIONS = {
     "name": None, "description": None, "system": None, "samples": None, "seed": None, "noise": None,
     "parameters": None, "initial_condition": None,
-    "grid": ("L", "n"),
+    "grid": ("L", "n", "solve_n"),
     "time": ("start", "end", "snapshots", "transient"),
     "solver": ("method", "rtol", "atol", "dt", "clip"),
 }
 ODE_SYSTEMS = tuple(ode_systems.SYSTEMS)  # the registries are the one source of the names
-SYSTEMS = ("nlse", *pdes.EQUATIONS, *ODE_SYSTEMS)
+PLANE_SYSTEMS = ("navier_stokes", "nlse2d")
+"""Systems of fields on a plane: stored ``(sample, time, x, y)`` on an ``n x n`` grid."""
+SYSTEMS = ("nlse", *pdes.EQUATIONS, *PLANE_SYSTEMS, *ODE_SYSTEMS)
 
 
 class RecipeError(ValueError):
@@ -207,6 +209,14 @@ def parse(data: dict) -> Recipe:
         if not (length > 0 and n >= 4 and n % 2 == 0):
             raise RecipeError(f"grid needs L > 0 and an even n >= 4, got L={length}, n={n}")
         grid = {"L": length, "n": n}
+        if "solve_n" in data["grid"]:
+            if system not in PLANE_SYSTEMS:
+                raise RecipeError(f"grid.solve_n applies to the 2D systems ({', '.join(PLANE_SYSTEMS)}), not {system}")
+            solve_n = _require(data["grid"], "solve_n", int, "grid.")
+            if not (solve_n >= n and solve_n % n == 0):
+                raise RecipeError(f"grid.solve_n must be a multiple of grid.n = {n} (the stored points are every "
+                                  f"solve_n/n-th point of the solver's grid), got {solve_n}")
+            grid["solve_n"] = solve_n
     parameters = dict(data.get("parameters", {}))
     for key, value in parameters.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):

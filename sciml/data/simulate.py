@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from solvers import nlse, pdes, systems
+from solvers import navier_stokes, nlse, nlse2d, pdes, systems
 from solvers.integrators import solve as integrate
 from solvers.random_fields import gaussian_random_field
+from solvers.spectral import PeriodicGrid
 
-from .recipe import ODE_SYSTEMS, Recipe, RecipeError
+from .recipe import ODE_SYSTEMS, PLANE_SYSTEMS, Recipe, RecipeError
 
 MICRO_BATCH = 16
 
@@ -36,12 +37,24 @@ FAMILIES: dict[str, dict[str, dict[str, float]]] = {
         "bumps": {"height": 1.0, "width": 1.0, "position": 0.0},
     },
     "ode": {"gaussian": {"mean": 0.0, "std": 1.0}},
+    "navier_stokes": {"grf": {"amplitude": 343.0, "shift": 49.0, "power": 2.5}},
+    "nlse2d": {"gaussian": {"amplitude": 1.0, "width": 1.0, "x": 0.0, "y": 0.0, "wavenumber_x": 0.0,
+                            "wavenumber_y": 0.0}},
 }
 """Initial-condition families by system kind, each with its keys and their defaults."""
 
+NAVIER_STOKES_PARAMETERS = {"viscosity": None, "drag": 0.0, "forcing": "none", "forcing_mode": 4,
+                            "forcing_amplitude": 1.0}
+"""``[parameters]`` of ``navier_stokes`` and their defaults (``viscosity`` required); ``forcing`` is
+``"fno"`` (``0.1 (sin 2 pi (x + y) + cos 2 pi (x + y))``), ``"kolmogorov"`` (``forcing_amplitude
+sin(2 pi forcing_mode y / L)``) or ``"none"``."""
+FORCINGS = ("fno", "kolmogorov", "none")
+
 
 def _kind(system: str) -> str:
-    return "nlse" if system == "nlse" else "ode" if system in ODE_SYSTEMS else "pde"
+    if system in ("nlse", *PLANE_SYSTEMS):
+        return system
+    return "ode" if system in ODE_SYSTEMS else "pde"
 
 
 def check(recipe: Recipe) -> None:
@@ -54,6 +67,40 @@ def check(recipe: Recipe) -> None:
     if extra:
         raise RecipeError(f"unknown key(s) {', '.join(sorted(extra))} for family {recipe.family}; "
                           f"allowed: {', '.join(families[recipe.family])}")
+    if recipe.system == "navier_stokes":
+        navier_stokes_parameters(recipe.parameters)
+
+
+def navier_stokes_parameters(parameters: dict) -> dict:
+    """The ``[parameters]`` of a ``navier_stokes`` recipe with defaults filled in, checked."""
+    extra = set(parameters) - set(NAVIER_STOKES_PARAMETERS)
+    if extra:
+        raise RecipeError(f"unknown key(s) {', '.join(sorted(extra))} in [parameters] of navier_stokes; "
+                          f"allowed: {', '.join(NAVIER_STOKES_PARAMETERS)}")
+    values = {**NAVIER_STOKES_PARAMETERS, **parameters}
+    viscosity, drag = values["viscosity"], values["drag"]
+    if not (isinstance(viscosity, (int, float)) and math.isfinite(viscosity) and viscosity > 0):
+        raise RecipeError(f"parameters.viscosity must be a positive number, got {viscosity!r}")
+    if not (isinstance(drag, (int, float)) and math.isfinite(drag) and drag >= 0):
+        raise RecipeError(f"parameters.drag must be a number >= 0, got {drag!r}")
+    if values["forcing"] not in FORCINGS:
+        raise RecipeError(f"parameters.forcing must be one of {', '.join(FORCINGS)}, got {values['forcing']!r}")
+    if not isinstance(values["forcing_mode"], int) or values["forcing_mode"] < 1:
+        raise RecipeError(f"parameters.forcing_mode must be an integer >= 1, got {values['forcing_mode']!r}")
+    return values
+
+
+def navier_stokes_forcing(parameters: dict, grid: PeriodicGrid) -> torch.Tensor | None:
+    """The forcing ``f`` of a ``navier_stokes`` recipe's parameters on ``grid``, values ``(n_y, n_x)``, or None."""
+    values = navier_stokes_parameters(parameters)
+    if values["forcing"] == "fno":
+        return navier_stokes.fno_forcing(grid)
+    if values["forcing"] == "kolmogorov":
+        try:
+            return navier_stokes.kolmogorov_forcing(grid, values["forcing_mode"], float(values["forcing_amplitude"]))
+        except ValueError as error:
+            raise RecipeError(f"parameters.forcing_mode: {error}") from None
+    return None
 
 
 def check_device(device: str | torch.device) -> torch.device:
@@ -83,8 +130,15 @@ class Simulation:
     parameters: dict[str, torch.Tensor]
 
 
-def grid_of(recipe: Recipe, device: str | torch.device = "cpu") -> nlse.Grid | None:
-    return None if recipe.grid is None else nlse.Grid(L=recipe.grid["L"], n=recipe.grid["n"], device=device)
+def grid_of(recipe: Recipe, device: str | torch.device = "cpu", solver: bool = False) -> PeriodicGrid | None:
+    """The stored grid of a field recipe (``solver=True``: the grid it is solved on, ``grid.solve_n``), or None.
+    Plane systems have ``n x n`` points: Navier-Stokes on ``[0, L)^2``, the others on ``[-L/2, L/2)^2``."""
+    if recipe.grid is None:
+        return None
+    n = recipe.grid.get("solve_n", recipe.grid["n"]) if solver else recipe.grid["n"]
+    if recipe.system == "navier_stokes":
+        return navier_stokes.box(n, recipe.grid["L"], device=device)
+    return PeriodicGrid(recipe.grid["L"], (n, n) if recipe.system in PLANE_SYSTEMS else n, device=device)
 
 
 def dimension(recipe: Recipe) -> int:
@@ -126,6 +180,36 @@ def _pde_initial(grid: nlse.Grid, family: str, p: dict[str, float], generator) -
     return p["height"] * torch.exp(-((x - p["position"]) ** 2) / (2 * p["width"] ** 2))
 
 
+def _plane_initial(recipe: Recipe, grid: PeriodicGrid, p: dict[str, float], generator) -> torch.Tensor:
+    """A 2D initial field on the solver's ``grid``, axes ``(y, x)``: drawn on the stored grid's modes."""
+    if recipe.system == "navier_stokes":
+        n = recipe.grid["n"]
+        return gaussian_random_field(grid, generator, p["amplitude"], p["shift"], p["power"], band=(n, n))
+    return nlse2d.gaussian(grid, p["amplitude"], p["width"], (p["y"], p["x"]), (p["wavenumber_y"], p["wavenumber_x"]))
+
+
+def _solve_plane(recipe: Recipe, u0: torch.Tensor, grid: PeriodicGrid, times: torch.Tensor, method: str,
+                 options: dict) -> torch.Tensor:
+    """``(batch, T, n_y, n_x)`` on the solver's grid, after ``time.transient`` solved and dropped."""
+    if recipe.system == "navier_stokes":
+        p = navier_stokes_parameters(recipe.parameters)
+        forcing = navier_stokes_forcing(recipe.parameters, grid)
+
+        def solve(w0, t):
+            return navier_stokes.solve(w0, grid, t, float(p["viscosity"]), forcing, float(p["drag"]), method,
+                                       **options).w
+    else:
+        nonlinearity = float(recipe.parameters.get("nonlinearity", 1.0))
+
+        def solve(u, t):
+            return nlse2d.solve(u, grid, t, method, nonlinearity, **options).u
+    transient = float(recipe.time["transient"])
+    if transient > 0:
+        u0 = solve(u0, torch.tensor([float(times[0]) - transient, float(times[0])], dtype=times.dtype,
+                                    device=times.device))[:, -1]
+    return solve(u0, times)
+
+
 def _solver_options(recipe: Recipe) -> dict:
     return {key: recipe.solver[key] for key in ("rtol", "atol", "dt", "clip") if key in recipe.solver}
 
@@ -144,6 +228,12 @@ def simulate(recipe: Recipe, indices: list[int], device: str | torch.device = "c
         u0 = torch.stack([_nlse_initial(grid, recipe.family, p, float(times[0]), g) for p, g in zip(draws, generators)])
         nonlinearity = float(recipe.parameters.get("nonlinearity", 1.0))
         u = nlse.solve(u0, grid, times, method=method, nonlinearity=nonlinearity, **options).u
+    elif recipe.system in PLANE_SYSTEMS:
+        grid = grid_of(recipe, device, solver=True)
+        u0 = torch.stack([_plane_initial(recipe, grid, p, g) for p, g in zip(draws, generators)])
+        u = _solve_plane(recipe, u0, grid, times, method, options)
+        stride = grid.shape[0] // recipe.grid["n"]
+        u = u[..., ::stride, ::stride].transpose(-1, -2)  # stored (x, y): u[..., i, j] at (x_i, y_j)
     elif recipe.system in ODE_SYSTEMS:
         system = systems.SYSTEMS[recipe.system](**recipe.parameters)
         dim = dimension(recipe)
@@ -173,11 +263,14 @@ def solve_ode(system, y0: torch.Tensor, times: torch.Tensor, method: str, option
     return integrate(system, y0, times, method=method, **options).y
 
 
-def coordinates(recipe: Recipe) -> tuple[torch.Tensor, torch.Tensor]:
-    """Output times ``(T,)`` and the last axis of a sample: grid points ``(n,)`` for fields, component
+def coordinates(recipe: Recipe) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    """Output times ``(T,)`` and the coordinates of the other axes of a sample, one tensor per axis:
+    grid points ``(n,)`` for fields on a line, ``x`` and ``y`` ``(n,)`` each on a plane, component
     numbers ``(dim,)`` (int64) for ODE systems."""
     grid = grid_of(recipe)
-    return recipe.times, grid.x if grid is not None else torch.arange(dimension(recipe))
+    if grid is None:
+        return recipe.times, (torch.arange(dimension(recipe)),)
+    return recipe.times, tuple(reversed(grid.xs))  # a solver's axes are (y, x), the file's (x, y)
 
 
 def sample_shape(recipe: Recipe) -> tuple[tuple[int, ...], torch.dtype]:
@@ -185,5 +278,6 @@ def sample_shape(recipe: Recipe) -> tuple[tuple[int, ...], torch.dtype]:
     snapshots = int(recipe.time["snapshots"])
     if recipe.system in ODE_SYSTEMS:
         return (snapshots, dimension(recipe)), torch.float64
-    dtype = torch.complex128 if recipe.system == "nlse" else torch.float64
-    return (snapshots, recipe.grid["n"]), dtype
+    dtype = torch.complex128 if recipe.system in ("nlse", "nlse2d") else torch.float64
+    n = recipe.grid["n"]
+    return ((snapshots, n, n) if recipe.system in PLANE_SYSTEMS else (snapshots, n)), dtype

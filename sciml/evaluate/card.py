@@ -98,7 +98,7 @@ def card(path: str | Path, out: str | Path | None = None, samples: int = 3) -> P
            if recipe.system in ODE_SYSTEMS else ""),
         "", "## Conserved quantities", "",
         *([f"- {name}: worst {'relative' if relative else 'absolute'} drift over all samples and times {value:.2e}"
-           for name, (value, relative) in drifts.items()] or ["- none for this system"]),
+           for name, (value, relative, _) in drifts.items()] or ["- none for this system"]),
         "", "## Sizes and provenance", "",
         f"- {shape[0]} samples of {shape[1:]} {dtype}: "
         + ", ".join(f"`{name}` {_size(size)}" for name, size in sizes.items())
