@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if args.conserve_mass:
         with open_checked(args.data) as handle:
             system = str(handle.attrs["system"])
-        if system != "nlse":
+        if system not in ("nlse", "nlse2d"):
             raise UsageError(f"sciml train operator: --conserve-mass applies to NLSE data (mass = int |psi|^2), "
                              f"{args.data} holds {system}")
     train, validation, channels, spatial = operator_split(args.data, lag, rollout, args.validation_fraction, history)

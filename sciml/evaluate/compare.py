@@ -4,9 +4,10 @@ For a run (its last checkpoint, with the lag and the input history it was traine
 file (the solver's data): relative L2 error per rollout step, the conserved or decaying quantities of
 the learned rollout against the solver's (mass and energy for the NLSE, energy and enstrophy for
 Navier-Stokes vorticity), the spectra of truth and prediction, and cost: model inference time per
-trajectory against re-solving the same samples with the recipe's solver, at its own setting, at
-looser ones (larger steps or tolerances) and on coarser grids (resampled spectrally to the stored
-grid), which traces the solver's accuracy-versus-cost front. The report says in one sentence whether,
+trajectory against the recipe's equation solved over the same interval from the same state (the
+model's last input snapshot), at the recipe's setting, at looser ones (larger steps or tolerances)
+and on coarser grids (fields resampled spectrally), which traces the solver's accuracy-versus-cost
+front. The report says in one sentence whether,
 where and by how much the model is faster than the solver at equal error. Writes PNG figures and
 ``report.md``.
 """
@@ -21,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from solvers import navier_stokes, nlse
+from solvers import navier_stokes, nlse, nlse2d, pdes
 from solvers.integrators import SolverError
 from solvers.spectral import PeriodicGrid, ZeroPadding
 
 from ..data.channels import from_channels, to_channels
-from ..data.recipe import ODE_SYSTEMS, parse
-from ..data.simulate import simulate
+from ..data.recipe import ODE_SYSTEMS, Recipe, parse
+from ..data.simulate import navier_stokes_forcing, navier_stokes_parameters
 from ..data.store import DatasetFileError, open_checked
 from ..models.checkpoint import load_checkpoint
 from ..train.rollout import Rollout
@@ -71,47 +72,77 @@ def crossover(front: list[FrontPoint], model_seconds: float, model_error: float)
             f"model's {timing}.")
 
 
-def _grid(handle) -> PeriodicGrid:
-    """The periodic grid of a field file, from the coordinates attached to the spatial axes of ``u``."""
-    axes = [np.asarray(handle["u"].dims[axis][0][:]) for axis in range(2, handle["u"].ndim)]
+def _grid(handle) -> tuple[PeriodicGrid, tuple[str, ...]]:
+    """The periodic grid of a field file, from the coordinates attached to the spatial axes of ``u`` (in the
+    file's axis order), and the names of those axes."""
+    scales = [handle["u"].dims[axis][0] for axis in range(2, handle["u"].ndim)]
+    axes = [np.asarray(scale[:]) for scale in scales]
     lengths = tuple(float(len(x) * (x[1] - x[0])) for x in axes)
-    return PeriodicGrid(L=lengths, n=tuple(len(x) for x in axes), origin=tuple(float(x[0]) for x in axes))
+    grid = PeriodicGrid(L=lengths, n=tuple(len(x) for x in axes), origin=tuple(float(x[0]) for x in axes))
+    return grid, tuple(scale.name.rsplit("/", 1)[-1] for scale in scales)
 
 
 def _resample(u: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
-    """Fields ``(..., *coarse)`` interpolated spectrally (zero-padded Fourier series) onto ``shape``."""
-    coarse = tuple(u.shape[-len(shape):])
-    if coarse == shape:
+    """Fields ``(..., *space)`` on another grid of ``shape`` (same box): the Fourier series zero-padded or
+    truncated (every axis scaled by the same factor)."""
+    space = tuple(u.shape[-len(shape):])
+    if space == shape:
         return u
     dims = tuple(range(-len(shape), 0))
     coefficients = torch.fft.fftn(u, dim=dims, norm="forward")
-    padded = ZeroPadding(coarse, factor=shape[0] / coarse[0]).pad(coefficients)
-    values = torch.fft.ifftn(padded, dim=dims, norm="forward")
+    if shape[0] > space[0]:
+        coefficients = ZeroPadding(space, factor=shape[0] / space[0]).pad(coefficients)
+    else:
+        coefficients = ZeroPadding(shape, factor=space[0] / shape[0]).truncate(coefficients)
+    values = torch.fft.ifftn(coefficients, dim=dims, norm="forward")
     return values if u.is_complex() else values.real
 
 
-def _settings(recipe_data: dict) -> list[tuple[str, dict]]:
-    """The recipe's solver setting, three looser ones (``dt`` x 2, 4, 8 or tolerances x 1e2, 1e4, 1e6) and the
-    recipe's setting on grids 2 and 4 times coarser (where the grid keeps at least 16 points an axis)."""
-    solver = recipe_data["solver"]
+def _settings(recipe: Recipe) -> list[tuple[str, dict, int]]:
+    """``(label, solver settings, points per axis)``: the recipe's solver setting, three looser ones (``dt`` x 2,
+    4, 8 or tolerances x 1e2, 1e4, 1e6) and the recipe's setting on grids 2 and 4 times coarser than the one it
+    is solved on (where they keep at least 16 points an axis)."""
+    solver = {key: value for key, value in recipe.solver.items() if key in ("method", "rtol", "atol", "dt", "clip")}
+    n = recipe.grid.get("solve_n", recipe.grid["n"])
     key, factors = ("dt", (1, 2, 4, 8)) if "dt" in solver else ("rtol", (1, 1e2, 1e4, 1e6))
     settings = []
     for factor in factors:
         changed = {**solver, key: solver[key] * factor}
         if key == "rtol" and "atol" in solver:
             changed["atol"] = solver["atol"] * factor
-        settings.append((f"{key} x {factor:g}", {**recipe_data, "solver": changed}))
-    n = recipe_data["grid"]["n"]
-    for factor in (2, 4):
-        coarse = [m // factor for m in n] if isinstance(n, list) else n // factor
-        if min(coarse if isinstance(coarse, list) else [coarse]) >= 16:
-            settings.append((f"grid / {factor}", {**recipe_data, "grid": {**recipe_data["grid"], "n": coarse}}))
+        settings.append((f"{key} x {factor:g}", changed, n))
+    settings += [(f"grid {n // f}", solver, n // f) for f in (2, 4) if n // f >= 16]
     return settings
+
+
+def _solve(recipe: Recipe, u0: torch.Tensor, times: torch.Tensor, n: int, solver: dict) -> torch.Tensor:
+    """The recipe's equation solved from stored fields ``u0 (B, *space)`` (the file's axis order) at ``times`` on
+    a grid of ``n`` points an axis with ``solver`` settings: ``(B, T, *space)`` on the stored grid."""
+    method, options = solver["method"], {key: value for key, value in solver.items() if key != "method"}
+    stored, length = tuple(u0.shape[1:]), recipe.grid["L"]
+    if recipe.system == "navier_stokes":  # solvers' plane axes are (y, x), a file's (x, y)
+        grid = navier_stokes.box(n, length)
+        values = navier_stokes_parameters(recipe.parameters)
+        w = navier_stokes.solve(_resample(u0, (n, n)).transpose(-1, -2), grid, times, float(values["viscosity"]),
+                                navier_stokes_forcing(recipe.parameters, grid), float(values["drag"]), method,
+                                **options).w.transpose(-1, -2)
+        return _resample(w, stored)
+    nonlinearity = float(recipe.parameters.get("nonlinearity", 1.0))
+    if recipe.system == "nlse2d":
+        grid = PeriodicGrid(length, (n, n))
+        u = nlse2d.solve(_resample(u0, (n, n)).transpose(-1, -2), grid, times, method, nonlinearity, **options).u
+        return _resample(u.transpose(-1, -2), stored)
+    grid = PeriodicGrid(length, n)
+    if recipe.system == "nlse":
+        return _resample(nlse.solve(_resample(u0, (n,)), grid, times, method, nonlinearity=nonlinearity, **options).u,
+                         stored)
+    term = pdes.EQUATIONS[recipe.system](grid, **recipe.parameters)
+    return _resample(pdes.solve(term, _resample(u0, (n,)), grid, times, method=method, **options).u, stored)
 
 
 def _quantities(system: str, grid: PeriodicGrid, parameters: dict) -> dict[str, callable]:
     """``name -> function of fields (..., *space) giving (...)``: what the figures and the report follow."""
-    if system == "nlse":
+    if system in ("nlse", "nlse2d"):
         strength = float(parameters.get("nonlinearity", 1.0))
         return {name: (lambda u, name=name: nlse.invariants(u, grid, strength)[name]) for name in ("mass", "energy")}
     if system in VORTICITY:
@@ -148,8 +179,7 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
         truth = torch.as_tensor(handle["u"][:rows])[:, ::lag]
         t = torch.as_tensor(handle["time"][:])[::lag]
         recipe_data = tomllib.loads(str(handle.attrs["recipe"]))
-        indices = [int(i) for i in handle["sample"][:rows]]
-        system, grid = str(handle.attrs["system"]), _grid(handle)
+        system, (grid, axis_names) = str(handle.attrs["system"]), _grid(handle)
     spatial, steps = grid.ndim, truth.shape[1] - history
     if steps < 1:
         raise DatasetFileError(f"{data}: {truth.shape[1]} snapshots leave nothing to predict after {history} inputs")
@@ -165,17 +195,15 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
     prediction = from_channels(predicted.double(), complex_field, -1 - spatial)
     errors = relative_error(prediction, truth, start=2)
 
-    # the solver starts at t_0, the model at t_{h-1}: the solver's time is counted for the model's interval only
-    share = float((t[-1] - t[history - 1]) / (t[-1] - t[0]))
-    front = []
-    for label, setting in _settings(recipe_data):
+    recipe, front = parse(recipe_data), []
+    for label, solver, n in _settings(recipe):  # from the model's last input state over the model's interval
         begin = time.perf_counter()
         try:
-            solved = simulate(parse(setting), indices).u[:, ::lag]
-        except SolverError:  # a step too large to be stable ends the loosening
+            solved = _solve(recipe, truth[:, history - 1], t[history - 1:], n, solver)
+        except SolverError:  # a step too large to be stable is no point of the front
             continue
-        seconds = share * (time.perf_counter() - begin) / rows
-        error = relative_error(_resample(solved, grid.shape), truth, start=2)[:, -1]
+        seconds = (time.perf_counter() - begin) / rows
+        error = relative_error(solved[:, -1], truth[:, -1], start=1)
         if error.isfinite().all():
             front.append(FrontPoint(label, seconds, float(error.mean())))
     model_error = float(errors[:, -1].mean())
@@ -186,9 +214,8 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
     quantities = {name: (f(truth), f(prediction)) for name, f in
                   _quantities(system, grid, recipe_data.get("parameters", {})).items()}
     spectra = (_spectrum(truth[:, -1], grid, system), _spectrum(prediction[:, -1], grid, system))
-    figures = _figures(out, t, truth, prediction, errors, quantities, spectra, front, model_seconds, grid, history,
-                       system)
-    recipe = parse(recipe_data)
+    figures = _figures(out, t, truth, prediction, errors, quantities, spectra, front, model_seconds, grid, axis_names,
+                       history, system)
     lines = [
         f"# Learned vs numerical: {run.name} on {Path(data).name}",
         "",
@@ -209,8 +236,9 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
     for name, (solved, learned) in quantities.items():
         drift = lambda v: float(((v - v[:, :1]).abs() / v[:, :1].abs()).max())  # noqa: E731
         lines.append(f"| max relative {name} change, model / solver | {drift(learned):.2e} / {drift(solved):.2e} |")
-    lines += ["", "Solver at its setting, looser ones and coarser grids (accuracy-versus-cost front; error against the "
-              f"stored data at the last time; time for the model's interval, {share:.0%} of the solve):", "",
+    lines += ["", "The solver from the model's last input state over the model's interval, at the recipe's setting, "
+              "looser ones and on coarser grids (accuracy-versus-cost front; error against the stored data at the last "
+              "time):", "",
               "| setting | ms per trajectory | relative L2 |", "|---|---|---|"]
     lines += [f"| {point.label} | {point.seconds * 1e3:.2f} | {point.error:.2e} |" for point in front]
     lines += ["", *(f"![{name}]({name}.png)" for name in figures), ""]
@@ -222,8 +250,8 @@ def compare(run: str | Path, data: str | Path, out: str | Path, samples: int = 3
     return metrics, report
 
 
-def _figures(out: Path, t, truth, prediction, errors, quantities, spectra, front, model_seconds, grid, history,
-             system) -> list[str]:
+def _figures(out: Path, t, truth, prediction, errors, quantities, spectra, front, model_seconds, grid, axis_names,
+             history, system) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -241,25 +269,25 @@ def _figures(out: Path, t, truth, prediction, errors, quantities, spectra, front
         for ax, (values, title, colours) in zip(axes, panels):
             image = ax.pcolormesh(grid.x.numpy(), t, values.numpy(), shading="auto", cmap=colours)
             fig.colorbar(image, ax=ax)
-            ax.set(title=title, xlabel="x")
+            ax.set(title=title, xlabel=axis_names[0])
         axes[0].set_ylabel("t")
         fields = "spacetime"
     else:
         times = sorted({history, (history + len(t) - 1) // 2, len(t) - 1})
         fig, axes = plt.subplots(3, len(times), figsize=(3.4 * len(times), 9.6), constrained_layout=True, squeeze=False)
         limit = float(show(truth[0]).abs().max())
-        extent = (float(grid.xs[1][0]), float(grid.xs[1][0]) + grid.lengths[1],
-                  float(grid.xs[0][0]), float(grid.xs[0][0]) + grid.lengths[0])
+        extent = (float(grid.xs[0][0]), float(grid.xs[0][0]) + grid.lengths[0],
+                  float(grid.xs[1][0]), float(grid.xs[1][0]) + grid.lengths[1])  # the first axis horizontal
         for column, index in enumerate(times):
             rows = ((show(truth[0, index]), f"solver {name}, t = {t[index]:.3g}", "viridis" if magnitude else "RdBu_r"),
                     (show(prediction[0, index]), f"model {name}", "viridis" if magnitude else "RdBu_r"),
                     (difference(prediction[0, index], truth[0, index]), "model - solver", "magma" if magnitude else "RdBu_r"))
             for row, (values, title, colours) in enumerate(rows):
                 low = 0 if magnitude else -limit
-                image = axes[row, column].imshow(values.numpy(), origin="lower", extent=extent, cmap=colours,
+                image = axes[row, column].imshow(values.T.numpy(), origin="lower", extent=extent, cmap=colours,
                                                  vmin=low if row < 2 else None, vmax=limit if row < 2 else None)
                 fig.colorbar(image, ax=axes[row, column], shrink=0.8)
-                axes[row, column].set(title=title, xlabel="x", ylabel="y")
+                axes[row, column].set(title=title, xlabel=axis_names[0], ylabel=axis_names[1])
         fields = "fields"
     fig.savefig(out / f"{fields}.png", dpi=100)
     plt.close(fig)
