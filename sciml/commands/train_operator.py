@@ -81,6 +81,7 @@ def add(families) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import open_checked
+    from ..data.recipe import NLSE_SYSTEMS
     from ..data.training_sets import operator_split
     from ..models import MassConserving
     from ..train import LOSSES, Rollout, TrainConfig, Trainer, seed_everything
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.conserve_mass:
         with open_checked(args.data) as handle:
             system = str(handle.attrs["system"])
-        if system not in ("nlse", "nlse2d"):
+        if system not in NLSE_SYSTEMS:
             raise UsageError(f"sciml train operator: --conserve-mass applies to NLSE data (mass = int |psi|^2), "
                              f"{args.data} holds {system}")
     train, validation, channels, spatial = operator_split(args.data, lag, rollout, args.validation_fraction, history)
@@ -120,8 +121,8 @@ def run(args: argparse.Namespace) -> int:
                       metadata={"data": str(args.data), "lag": lag, "rollout": rollout, "pushforward": args.pushforward,
                                 "history": history, "conserve_mass": args.conserve_mass, "loss": args.loss,
                                 "validation_fraction": args.validation_fraction})
-    history = trainer.fit(train, validation, progress=not args.quiet)
+    fitted = trainer.fit(train, validation, progress=not args.quiet)
     if trainer.rank == 0:
-        print(f"validation relative error {history.validation[-1]:.4e} after {trainer.epoch} epochs; "
+        print(f"validation relative error {fitted.validation[-1]:.4e} after {trainer.epoch} epochs; "
               f"run {args.out}")
     return 0

@@ -27,7 +27,7 @@ from solvers.integrators import SolverError
 from solvers.spectral import PeriodicGrid, ZeroPadding
 
 from ..data.channels import from_channels, to_channels
-from ..data.recipe import ODE_SYSTEMS, Recipe, parse
+from ..data.recipe import NLSE_SYSTEMS, ODE_SYSTEMS, Recipe, parse
 from ..data.simulate import navier_stokes_forcing, navier_stokes_parameters
 from ..data.store import DatasetFileError, open_checked
 from ..models.checkpoint import load_checkpoint
@@ -142,7 +142,7 @@ def _solve(recipe: Recipe, u0: torch.Tensor, times: torch.Tensor, n: int, solver
 
 def _quantities(system: str, grid: PeriodicGrid, parameters: dict) -> dict[str, callable]:
     """``name -> function of fields (..., *space) giving (...)``: what the figures and the report follow."""
-    if system in ("nlse", "nlse2d"):
+    if system in NLSE_SYSTEMS:
         strength = float(parameters.get("nonlinearity", 1.0))
         return {name: (lambda u, name=name: nlse.invariants(u, grid, strength)[name]) for name in ("mass", "energy")}
     if system in VORTICITY:
