@@ -5,8 +5,8 @@ t in [0, 50]), ``--train`` + ``--test`` samples (one file, the last ``--test`` h
 ``--set`` (e.g. a coarser solver grid to make generation fit this machine). The FNO paper's protocol:
 the first 10 snapshots in as channels, the next one out; trained on every window of 10 -> 1 of the
 training trajectories; tested by the autoregressive rollout from the first 10 snapshots of each test
-trajectory to the last snapshot (41 predicted steps for T = 50), relative L2 of the whole predicted trajectory (the paper's
-"full" test error), mean over the test samples.
+trajectory to the last snapshot (41 predicted steps for T = 50), relative L2 of the whole predicted
+trajectory (the paper's "full" test error), mean over the test samples.
 
 Models (the paper's FNO-2D: 4 Fourier layers, width 20, 12 modes a direction of each sign, lifting
 from 10 + 2 coordinate channels, projection 20 -> 128 -> 1): ours ``FNO(10, 1, modes=(24, 12))``,
@@ -32,7 +32,10 @@ Parts:
 
 Run: ``PYTHONPATH=. python benchmarks/ns2d_operators.py --part speed`` (minutes);
 ``--part budget --budget 300`` (about 35 minutes with the six models, after the data);
-``--part mg256 --budget 300``. torch 2.13.0 CPU, neuraloperator 2.0.0. Written 2026-12-03.
+``--part mg256 --budget 300`` (``--budget 0``: memory and step time only). The set of 2026-12-03
+(``benchmarks/RESULTS.md``): ``sciml generate ns2d --samples 48 --set grid.solve_n=64 --set
+solver.dt=0.02 --set time.end=20 --set time.snapshots=21 --out D.h5``, then ``--data D.h5 --train 40
+--test 8``. torch 2.13.0 CPU, neuraloperator 2.0.0. Written 2026-12-03.
 """
 
 from __future__ import annotations
@@ -217,7 +220,8 @@ def main() -> None:
             times = step_time({n: builders[n] for n in (mine, peer)}, x, y, args.warmup, args.repeats)
             memory = [peak_memory(builders[n](), x, y) for n in (mine, peer)]
             a, b = times[mine] * 1e3, times[peer] * 1e3
-            print(f"| {mine} / {peer} | {a:.1f} | {b:.1f} | {a / b:.2f} | {memory[0]:.0f} | {memory[1]:.0f} |", flush=True)
+            print(f"| {mine} / {peer} | {a:.1f} | {b:.1f} | {a / b:.2f} | {memory[0]:.0f} | {memory[1]:.0f} |",
+                  flush=True)
         print(f"\nbatch {BATCH} x 10 x 64 x 64, AdamW; median of {args.repeats} after {args.warmup}, alternating; "
               f"load average {os.getloadavg()[0]:.2f}")
         return
@@ -235,7 +239,8 @@ def main() -> None:
         print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) |")
         print("|---|---|---|---|---|")
         for name, (error, steps, seconds) in results.items():
-            print(f"| {name} | {parameter_count(chosen[name]()):,} | {seconds / steps * 1e3:.0f} | {steps} | {error:.4f} |")
+            count = parameter_count(chosen[name]())
+            print(f"| {name} | {count:,} | {seconds / steps * 1e3:.0f} | {steps} | {error:.4f} |")
         print(f"\nload average {os.getloadavg()[0]:.2f}; FNO paper: FNO-2D 0.0128 at nu 1e-3 (1000 training samples, "
               "500 epochs, GPU)")
         return

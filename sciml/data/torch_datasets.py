@@ -1,7 +1,8 @@
 """Torch datasets over dataset files: lazy reads, one HDF5 handle per worker process.
 
-Fields come out channels-first: a real field ``(*space)`` (``(n,)`` or ``(n_y, n_x)``) as ``(1, *space)``,
-a complex one as ``(2, *space)`` (Re, Im); ODE states ``(dim,)`` as they are. Items are dicts, in float32 unless ``dtype`` says
+Fields come out channels-first: a real field ``(*space)`` (``(n,)`` or ``(n_x, n_y)``) as
+``(1, *space)``, a complex one as ``(2, *space)`` (Re, Im); ODE states ``(dim,)`` as they are. Items
+are dicts, in float32 unless ``dtype`` says
 otherwise. With ``standardize=True`` each channel is shifted and scaled by statistics computed once
 over the file and stored beside it in ``<file>.stats.json``.
 """
@@ -115,7 +116,8 @@ class InitialToTrajectory(_FileDataset):
 
 
 class Windows(_FileDataset):
-    """Autoregressive windows: ``{"x": u[t : t + inputs] (inputs, C, *space), "y": u[t + inputs : t + inputs + outputs]}``."""
+    """Autoregressive windows: ``{"x": u[t : t + inputs] (inputs, C, *space),
+    "y": u[t + inputs : t + inputs + outputs]}``."""
 
     def __init__(self, path, inputs: int = 1, outputs: int = 1, **options):
         super().__init__(path, **options)

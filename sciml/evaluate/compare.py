@@ -67,7 +67,8 @@ def crossover(front: list[FrontPoint], model_seconds: float, model_error: float)
     where = (f"the cheapest solver setting at least as accurate as the model's {model_error:.2e} ({cheapest.label}, "
              f"{cheapest.error:.2e}) takes {cheapest.seconds * 1e3:.3g} ms a trajectory")
     if ratio > 1:
-        return f"At equal error the model is {ratio:.2g}x faster than the solver: {where}, against the model's {timing}."
+        return (f"At equal error the model is {ratio:.2g}x faster than the solver: {where}, against the model's "
+                f"{timing}.")
     return (f"At equal error the model is not faster than the solver: {where}, {1 / ratio:.2g}x less than the "
             f"model's {timing}.")
 
@@ -146,7 +147,8 @@ def _quantities(system: str, grid: PeriodicGrid, parameters: dict) -> dict[str, 
         strength = float(parameters.get("nonlinearity", 1.0))
         return {name: (lambda u, name=name: nlse.invariants(u, grid, strength)[name]) for name in ("mass", "energy")}
     if system in VORTICITY:
-        return {"energy": lambda w: navier_stokes.energy(w, grid), "enstrophy": lambda w: navier_stokes.enstrophy(w, grid)}
+        return {"energy": lambda w: navier_stokes.energy(w, grid),
+                "enstrophy": lambda w: navier_stokes.enstrophy(w, grid)}
     return {}
 
 
@@ -281,7 +283,8 @@ def _figures(out: Path, t, truth, prediction, errors, quantities, spectra, front
         for column, index in enumerate(times):
             rows = ((show(truth[0, index]), f"solver {name}, t = {t[index]:.3g}", "viridis" if magnitude else "RdBu_r"),
                     (show(prediction[0, index]), f"model {name}", "viridis" if magnitude else "RdBu_r"),
-                    (difference(prediction[0, index], truth[0, index]), "model - solver", "magma" if magnitude else "RdBu_r"))
+                    (difference(prediction[0, index], truth[0, index]), "model - solver",
+                     "magma" if magnitude else "RdBu_r"))
             for row, (values, title, colours) in enumerate(rows):
                 low = 0 if magnitude else -limit
                 image = axes[row, column].imshow(values.T.numpy(), origin="lower", extent=extent, cmap=colours,

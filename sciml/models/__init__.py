@@ -14,4 +14,5 @@ from .rnn import ALRNN, PLRNN, ShallowPLRNN
 from .spectral_conv import FACTORIZATIONS, SpectralConv
 
 __all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "NSM", "MassConserving",
-           "discrete_mass", "PLRNN", "ShallowPLRNN", "ALRNN", "PINN", "LPINN", "save_checkpoint", "load_checkpoint", "read_checkpoint", "LAST", "BEST"]
+           "discrete_mass", "PLRNN", "ShallowPLRNN", "ALRNN", "PINN", "LPINN", "save_checkpoint", "load_checkpoint",
+           "read_checkpoint", "LAST", "BEST"]
