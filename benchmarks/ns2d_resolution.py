@@ -68,7 +68,8 @@ def main() -> None:
     for n, dt in settings:
         error = _relative(results[n, dt], reference).amax(0)
         print(f"| {n} | {dt:g} | " + " | ".join(f"{float(error[i]):.1e}" for i in shown)
-              + f" | {float(error.max()):.1e} | {_outer_fraction(results[n, dt][:, -1]):.1e} | {results[n, dt, 'time']:.0f} |")
+              + f" | {float(error.max()):.1e} | {_outer_fraction(results[n, dt][:, -1]):.1e} | "
+              f"{results[n, dt, 'time']:.0f} |")
 
 
 if __name__ == "__main__":

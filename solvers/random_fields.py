@@ -52,6 +52,7 @@ def gaussian_random_field(grid: PeriodicGrid, generator: torch.Generator, amplit
 
 def _low_modes(band: tuple[int, ...], shape: tuple[int, ...]):
     """Index of the modes ``|m_i| < band_i / 2`` (and ``0 <= m_x <= band_x / 2``) in a real spectrum of ``shape``."""
-    leading = [torch.cat((torch.arange(b // 2), torch.arange(n - b // 2 + 1, n))) for b, n in zip(band[:-1], shape[:-1])]
+    leading = [torch.cat((torch.arange(b // 2), torch.arange(n - b // 2 + 1, n)))
+               for b, n in zip(band[:-1], shape[:-1])]
     last = torch.arange(band[-1] // 2 + 1)
     return torch.meshgrid(*leading, last, indexing="ij") if leading else (last,)

@@ -23,8 +23,8 @@ FAST = {  # each recipe shortened for the tests; everything else as shipped
     "lorenz63": {"time.end": "1.0", "time.transient": "1.0"}, "rossler": {"time.end": "1.0", "time.transient": "1.0"},
     "lorenz96": {"time.end": "1.0", "time.transient": "1.0"},
     "ns2d": {"time.end": "0.5", "grid.n": "16", "grid.solve_n": "32"},
-    "kolmogorov2d": {"time.end": "0.5", "time.transient": "0.5", "grid.n": "16", "grid.solve_n": "32"},
-    "nlse2d": {"time.end": "0.2"},
+    "kolmogorov2d": {"time.end": "0.3", "time.transient": "0.2", "grid.n": "16", "grid.solve_n": "32"},
+    "nlse2d": {"time.end": "0.1", "grid.n": "48"},
 }
 
 

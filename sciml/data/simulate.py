@@ -68,7 +68,7 @@ def check(recipe: Recipe) -> None:
         raise RecipeError(f"unknown key(s) {', '.join(sorted(extra))} for family {recipe.family}; "
                           f"allowed: {', '.join(families[recipe.family])}")
     if recipe.system == "navier_stokes":
-        navier_stokes_parameters(recipe.parameters)
+        navier_stokes_forcing(recipe.parameters, grid_of(recipe, solver=True))
 
 
 def navier_stokes_parameters(parameters: dict) -> dict:
@@ -85,6 +85,9 @@ def navier_stokes_parameters(parameters: dict) -> dict:
         raise RecipeError(f"parameters.drag must be a number >= 0, got {drag!r}")
     if values["forcing"] not in FORCINGS:
         raise RecipeError(f"parameters.forcing must be one of {', '.join(FORCINGS)}, got {values['forcing']!r}")
+    amplitude = values["forcing_amplitude"]
+    if isinstance(amplitude, bool) or not (isinstance(amplitude, (int, float)) and math.isfinite(amplitude)):
+        raise RecipeError(f"parameters.forcing_amplitude must be a finite number, got {amplitude!r}")
     if not isinstance(values["forcing_mode"], int) or values["forcing_mode"] < 1:
         raise RecipeError(f"parameters.forcing_mode must be an integer >= 1, got {values['forcing_mode']!r}")
     return values

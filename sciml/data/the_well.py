@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from .export import global_attributes, real_parts, variable_attributes
-from .recipe import ODE_SYSTEMS
+from .recipe import ODE_SYSTEMS, PLANE_SYSTEMS
 from .store import DatasetFileError
 
 
@@ -56,6 +56,9 @@ class WellWriter:
         if system in ODE_SYSTEMS:
             raise DatasetFileError(f"{source.filename}: The Well holds fields on grids, {system} is an ODE system; "
                              f"export it to netcdf or zarr")
+        if system in PLANE_SYSTEMS:
+            raise DatasetFileError(f"{source.filename}: the export to The Well is written for fields on a line; "
+                                   f"export the 2D {system} file to netcdf or zarr")
         self.file = h5py.File(path, "w")
         rows, times, n = source["u"].shape
         physical = _numeric_parameters(str(source.attrs["recipe"]))

@@ -3,8 +3,8 @@
 Equation, parameters and their distributions (and the range drawn in the file), solver and
 tolerances, measured accuracy (the first samples re-solved with 100x tighter tolerances, or half the
 step, and compared with the stored data by relative L2), drift of the conserved quantities
-(:mod:`sciml.data.invariants`), sizes, provenance, and a space-time figure of a few samples written
-beside the card as ``<card stem>.png``.
+(:mod:`sciml.data.invariants`), sizes, provenance, and a figure of a few samples (space-time, or the
+last snapshot of fields on a plane) written beside the card as ``<card stem>.png``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch
 
 from ..data import invariants
 from ..data.layout import dimensions
-from ..data.recipe import ODE_SYSTEMS, parse
+from ..data.recipe import ODE_SYSTEMS, PLANE_SYSTEMS, parse
 from ..data.simulate import simulate
 from ..data.store import open_checked
 from .errors import relative_error
@@ -28,6 +28,9 @@ EQUATIONS = {
     "kdv": "u_t + 6 u u_x + u_xxx = 0 on a periodic box",
     "convection": "u_t + beta u_x = nu u_xx on a periodic box (beta = speed, nu = viscosity)",
     "reaction_diffusion": "u_t = nu u_xx + rho u (1 - u) on a periodic box (nu = diffusivity, rho = rate)",
+    "navier_stokes": "w_t + u . grad w = nu lap w - alpha w + f, lap psi = -w, u = (psi_y, -psi_x) on a periodic "
+                     "square (nu = viscosity, alpha = drag, f = forcing)",
+    "nlse2d": "i psi_t + lap psi / 2 + s |psi|^2 psi = 0 on a periodic square (s = nonlinearity)",
     "lorenz63": "x' = sigma (y - x), y' = x (rho - z) - y, z' = x y - beta z",
     "rossler": "x' = -y - z, y' = x + a y, z' = b + z (x - c)",
     "lorenz96": "x_i' = (x_{i+1} - x_{i-2}) x_{i-1} - x_i + F, i = 1..dimension, cyclic (F = forcing)",
@@ -72,7 +75,7 @@ def card(path: str | Path, out: str | Path | None = None, samples: int = 3) -> P
     label, tighter = _tightened(data["solver"])
     reference = simulate(parse({**data, "solver": tighter}), indices).u
     error = relative_error(shown, reference, start=2)  # per sample and time
-    space = "component" if recipe.system in ODE_SYSTEMS else "x"
+    space = "component" if recipe.system in ODE_SYSTEMS else "x, y" if recipe.system in PLANE_SYSTEMS else "x"
     solver = ", ".join(f"{key} = {value}" for key, value in recipe.solver.items())
     lines = [
         f"# Dataset card: {recipe.name}", "", recipe.description, "",
@@ -81,8 +84,11 @@ def card(path: str | Path, out: str | Path | None = None, samples: int = 3) -> P
         f"| samples | {shape[0]} of {recipe.samples} (seed {recipe.seed}) |",
         f"| time | {shape[1]} snapshots, t = {times[0]:g} .. {times[-1]:g}"
         + (f" after a transient of {recipe.time['transient']:g}" if recipe.time["transient"] else "") + " |",
-        f"| {space} | " + (f"{shape[2]} components" if space == "component" else f"{shape[2]} points, periodic, "
-                           f"L = {recipe.grid['L']:g} ({last[0]:g} .. {last[-1]:g})") + " |",
+        f"| {space} | " + (f"{shape[2]} components" if space == "component" else
+                           f"{' x '.join(map(str, shape[2:]))} points, periodic, L = {recipe.grid['L']:g} "
+                           f"({last[0]:g} .. {last[-1]:g}" + (" on each axis" if len(shape) > 3 else "") + ")"
+                           + (f", solved on {recipe.grid.get('solve_n', shape[2])} points an axis"
+                              if recipe.system in PLANE_SYSTEMS else "")) + " |",
         f"| solver | {solver} |",
         f"| observation noise | {recipe.noise:g} of each sample's standard deviation, in `observed` |" if recipe.noise
         else "| observation noise | none |",
@@ -105,7 +111,8 @@ def card(path: str | Path, out: str | Path | None = None, samples: int = 3) -> P
         + f"; file `{path.name}` {_size(path.stat().st_size)} on disk",
         f"- schema {int(attrs['schema_version'])}, package {attrs['package_version']}, created {attrs['created']}; "
         f"opens with `xarray.open_dataset(path, engine=\"h5netcdf\")`",
-        "", f"![space-time view of samples {indices}]({out.stem}.png)", "",
+        "", f"![{'last snapshots' if recipe.system in PLANE_SYSTEMS else 'space-time view'} of samples {indices}]"
+        f"({out.stem}.png)", "",
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
     _figure(out.with_suffix(".png"), shown, indices, times, last, recipe.system)
@@ -115,7 +122,8 @@ def card(path: str | Path, out: str | Path | None = None, samples: int = 3) -> P
 
 def _figure(path: Path, shown: torch.Tensor, indices: list[int], times: np.ndarray, last: np.ndarray,
             system: str) -> None:
-    """Space-time images of ``shown`` ``(samples, T, n)`` (modulus for complex fields); ODE states against time."""
+    """Space-time images of ``shown`` ``(samples, T, n)`` (modulus for complex fields); the last snapshot of
+    fields on a plane ``(samples, T, n_x, n_y)``; ODE states against time."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,6 +136,13 @@ def _figure(path: Path, shown: torch.Tensor, indices: list[int], times: np.ndarr
                 axis.plot(times, sample[:, component].numpy(), linewidth=0.7, label=f"component {component}")
             axis.set_xlabel("t")
             axis.legend(fontsize=7)
+        elif sample.ndim == 3:
+            values = sample[-1].abs() if sample.is_complex() else sample[-1]
+            image = axis.imshow(values.T.numpy(), origin="lower", extent=(last[0], last[-1], last[0], last[-1]),
+                                cmap="viridis" if sample.is_complex() else "RdBu_r")
+            figure.colorbar(image, ax=axis, label="|psi|" if sample.is_complex() else "w")
+            axis.set_xlabel("x")
+            axis.set_ylabel("y")
         else:
             values = sample.abs() if sample.is_complex() else sample
             image = axis.imshow(values.numpy(), origin="lower", aspect="auto", cmap="viridis",
@@ -135,7 +150,7 @@ def _figure(path: Path, shown: torch.Tensor, indices: list[int], times: np.ndarr
             figure.colorbar(image, ax=axis, label="|psi|" if sample.is_complex() else "u")
             axis.set_xlabel("x")
             axis.set_ylabel("t")
-        axis.set_title(f"sample {index}")
+        axis.set_title(f"sample {index}" + (f", t = {times[-1]:g}" if sample.ndim == 3 else ""))
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -55,15 +55,17 @@ class ETDRK4(FixedStepper):
     def advance(self, state: FixedState, t: torch.Tensor) -> torch.Tensor:
         f, h, u = state.f, state.h, state.y
         if h not in state.cache:
-            state.cache[h] = etd_coefficients(f.linear, h)
-        e, e_half, q, f1, f2, f3 = state.cache[h]
+            e, e_half, q, f1, f2, f3 = etd_coefficients(f.linear, h)
+            state.cache[h] = (e, e_half, q, f1, 2 * f2, f3)
+        e, e_half, q, f1, f2_twice, f3 = state.cache[h]
         n = f.scaled_nonlinear
         nu = n(t, u)
-        a = e_half * u + q * nu
+        half = e_half * u
+        a = torch.addcmul(half, q, nu)
         na = n(t + h / 2, a)
-        b = e_half * u + q * na
+        b = torch.addcmul(half, q, na)
         nb = n(t + h / 2, b)
-        c = e_half * a + q * (2 * nb - nu)
+        c = torch.addcmul(e_half * a, q, torch.add(nb, nb).sub_(nu))
         nc = n(t + h, c)
         state.evaluations += 4
-        return e * u + f1 * nu + 2 * f2 * (na + nb) + f3 * nc
+        return torch.addcmul(torch.addcmul(e * u, f1, nu), f2_twice, na + nb).addcmul_(f3, nc)
