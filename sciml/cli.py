@@ -5,8 +5,8 @@
     sciml merge PART.h5 ... --out FILE
     sciml inspect FILE [--card [CARD.md]]
     sciml export FILE --to netcdf|the-well|zarr --out PATH [--overwrite]
-    sciml train operator --model fno|tfno|mgtfno|mgno --data FILE --out DIR [--epochs N] [--lag L | --rollout K
-                [--pushforward]]                                     (under torchrun: data-parallel)
+    sciml train operator --model fno|tfno|mgtfno|mgno|nsm --data FILE --out DIR [--epochs N] [--lag L | --rollout K
+                [--pushforward]] [--history H] [--conserve-mass]     (under torchrun: data-parallel)
     sciml train pinn --model pinn|lpinn --problem NAME [--beta B] [--nu V] [--rho R] --out DIR
     sciml train nsm [--problem reaction-diffusion|burgers|nlse|poisson|poisson-2d] [--nu V] [--rho R] --out DIR
     sciml train rnn --model plrnn|shplrnn|alrnn --data ODE.h5 --out DIR [--latent M] [--pwl P | --hidden H]

@@ -137,7 +137,8 @@ def run(out: Path | str, rtol: float = 1e-10, atol: float = 1e-12) -> Path:
         f"An FNO (4 layers, width 32, 32 modes) trained for 6 epochs on one-step pairs, rolled out for 20 steps "
         f"on 16 held-out samples: [report]({comparison.relative_to(out)}).",
         "",
-        *comparison.read_text().splitlines()[2:13],
+        *(line for line in comparison.read_text().splitlines()[2:] if not line.startswith("![")),
+        *(f"![{figure.stem}]({figure.relative_to(out)})" for figure in sorted(comparison.parent.glob("*.png"))),
         "",
     ]
     report.write_text("\n".join(lines))

@@ -17,7 +17,8 @@ FAMILIES = ("operator", "pinn", "nsm", "rnn")
 # Every option of every family with a value that differs from its default (the test fails on an option missing here).
 VARIED = {
     "operator": {"--model": ["tfno"], "--data": ["burgers1"], "--epochs": ["5"], "--lag": ["2"], "--rollout": ["2"],
-                 "--pushforward": [], "--loss": ["h1"], "--validation-fraction": ["0.5"], "--config": ["CONFIG"],
+                 "--pushforward": [], "--history": ["2"],
+                 "--conserve-mass": [], "--loss": ["h1"], "--validation-fraction": ["0.5"], "--config": ["CONFIG"],
                  "--set": ["train.seed=1"], "--quiet": []},
     "pinn": {"--model": ["lpinn"], "--problem": ["reaction-diffusion"], "--beta": ["2"], "--nu": ["0.1"],
              "--rho": ["2"], "--config": ["CONFIG"], "--set": ["train.seed=1"], "--quiet": []},

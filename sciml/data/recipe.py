@@ -30,6 +30,8 @@ _SECTIONS = {
 ODE_SYSTEMS = tuple(ode_systems.SYSTEMS)  # the registries are the one source of the names
 PLANE_SYSTEMS = ("navier_stokes", "nlse2d")
 """Systems of fields on a plane: stored ``(sample, time, x, y)`` on an ``n x n`` grid."""
+NLSE_SYSTEMS = ("nlse", "nlse2d")
+"""Systems whose field is an NLSE envelope, conserving the mass ``int |psi|^2``."""
 SYSTEMS = ("nlse", *pdes.EQUATIONS, *PLANE_SYSTEMS, *ODE_SYSTEMS)
 
 

@@ -1,7 +1,8 @@
 """Torch datasets over dataset files: lazy reads, one HDF5 handle per worker process.
 
-Fields come out channels-first: a real field ``(n,)`` as ``(1, n)``, a complex one as ``(2, n)``
-(Re, Im); ODE states ``(dim,)`` as they are. Items are dicts, in float32 unless ``dtype`` says
+Fields come out channels-first: a real field ``(*space)`` (``(n,)`` or ``(n_x, n_y)``) as
+``(1, *space)``, a complex one as ``(2, *space)`` (Re, Im); ODE states ``(dim,)`` as they are. Items
+are dicts, in float32 unless ``dtype`` says
 otherwise. With ``standardize=True`` each channel is shifted and scaled by statistics computed once
 over the file and stored beside it in ``<file>.stats.json``.
 """
@@ -31,11 +32,12 @@ def statistics(path: str | Path, field: str = "u") -> dict[str, list[float]]:
             return stored[field]
     with open_checked(path) as handle:
         data = handle[field]
+        spatial = data.ndim - 2
         total = square = 0.0
         count = 0
         for row in range(data.shape[0]):  # one sample in memory at a time
-            values = _channels(torch.as_tensor(data[row]), handle.attrs["system"]).to(torch.float64)
-            per_channel = values.movedim(-2, 0).flatten(1) if values.ndim > 2 else values.T  # (channels, points)
+            values = _channels(torch.as_tensor(data[row]), handle.attrs["system"], spatial).to(torch.float64)
+            per_channel = values.movedim(1, 0).flatten(1) if values.ndim > 2 else values.T  # (channels, points)
             total, square = total + per_channel.sum(1), square + per_channel.square().sum(1)
             count += per_channel.shape[1]
         mean = total / count
@@ -47,9 +49,9 @@ def statistics(path: str | Path, field: str = "u") -> dict[str, list[float]]:
     return result
 
 
-def _channels(x: torch.Tensor, system: str) -> torch.Tensor:
-    """``(..., n)`` field to ``(..., C, n)``; ODE states ``(..., dim)`` unchanged."""
-    return x if system in ODE_SYSTEMS else to_channels(x)
+def _channels(x: torch.Tensor, system: str, spatial: int) -> torch.Tensor:
+    """``(..., *space)`` field (``spatial`` axes) to ``(..., C, *space)``; ODE states ``(..., dim)`` unchanged."""
+    return x if system in ODE_SYSTEMS else to_channels(x, -1 - spatial)
 
 
 class _FileDataset(Dataset):
@@ -70,9 +72,10 @@ class _FileDataset(Dataset):
     def _read(self, sample: int, times) -> torch.Tensor:
         if self._handle is None or self._pid != os.getpid():  # a fresh handle in each DataLoader worker
             self._handle, self._pid = open_checked(self.path), os.getpid()
-        x = _channels(torch.as_tensor(np.asarray(self._handle[self.field][sample, times])), self.system)
+        spatial = len(self.shape) - 2
+        x = _channels(torch.as_tensor(np.asarray(self._handle[self.field][sample, times])), self.system, spatial)
         if self._mean is not None:
-            shape = (-1, 1) if self.system not in ODE_SYSTEMS else (-1,)
+            shape = (-1,) + (1,) * spatial if self.system not in ODE_SYSTEMS else (-1,)
             x = (x - self._mean.reshape(shape)) / self._std.reshape(shape)
         return x.to(self.dtype)
 
@@ -83,7 +86,7 @@ class _FileDataset(Dataset):
 
 
 class OperatorPairs(_FileDataset):
-    """``{"x": u(t), "y": u(t + lag)}`` for every sample and time; each ``(C, n)``."""
+    """``{"x": u(t), "y": u(t + lag)}`` for every sample and time; each ``(C, *space)``."""
 
     def __init__(self, path, lag: int = 1, **options):
         super().__init__(path, **options)
@@ -102,7 +105,7 @@ class OperatorPairs(_FileDataset):
 
 
 class InitialToTrajectory(_FileDataset):
-    """``{"x": u(t_0) (C, n), "y": u(t_1..t_T) (T - 1, C, n)}`` per sample."""
+    """``{"x": u(t_0) (C, *space), "y": u(t_1..t_T) (T - 1, C, *space)}`` per sample."""
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -113,7 +116,8 @@ class InitialToTrajectory(_FileDataset):
 
 
 class Windows(_FileDataset):
-    """Autoregressive windows: ``{"x": u[t : t + inputs], "y": u[t + inputs : t + inputs + outputs]}``."""
+    """Autoregressive windows: ``{"x": u[t : t + inputs] (inputs, C, *space),
+    "y": u[t + inputs : t + inputs + outputs]}``."""
 
     def __init__(self, path, inputs: int = 1, outputs: int = 1, **options):
         super().__init__(path, **options)

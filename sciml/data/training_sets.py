@@ -14,14 +14,16 @@ from .torch_datasets import OperatorPairs, Windows
 from .user_trajectory import read_trajectory
 
 
-def operator_split(path: str | Path, lag: int = 1, rollout: int = 1,
-                   validation_fraction: float = 0.1) -> tuple[Subset, Subset, int]:
-    """``(train, validation, channels)``: one-step pairs ``u(t) -> u(t + lag)`` (``rollout == 1``) or windows
-    of one state and ``rollout`` targets, the last ``validation_fraction`` of the samples held out whole."""
+def operator_split(path: str | Path, lag: int = 1, rollout: int = 1, validation_fraction: float = 0.1,
+                   history: int = 1) -> tuple[Subset, Subset, int, int]:
+    """``(train, validation, channels, spatial dimensions)``: one-step pairs ``u(t) -> u(t + lag)`` (``rollout ==
+    history == 1``) or windows of ``history`` states and ``rollout`` targets, the last ``validation_fraction``
+    of the samples held out whole."""
     if not 0 < validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
     try:
-        data = Windows(path, inputs=1, outputs=rollout) if rollout > 1 else OperatorPairs(path, lag=lag)
+        data = (Windows(path, inputs=history, outputs=rollout) if rollout > 1 or history > 1
+                else OperatorPairs(path, lag=lag))
     except DatasetFileError:
         raise
     except ValueError as error:  # a lag or rollout longer than the file's trajectories
@@ -32,7 +34,8 @@ def operator_split(path: str | Path, lag: int = 1, rollout: int = 1,
         raise DatasetFileError(f"{path}: {samples} sample(s) leave none to train on with validation_fraction "
                          f"{validation_fraction}")
     cut = (samples - validation_samples) * (len(data) // samples)
-    return Subset(data, range(cut)), Subset(data, range(cut, len(data))), data[0]["x"].shape[-2]
+    spatial = len(data.shape) - 2
+    return Subset(data, range(cut)), Subset(data, range(cut, len(data))), data[0]["y"].shape[-1 - spatial], spatial
 
 
 def ode_trajectory(path: str | Path, sample: int = 0, key: str | None = None) -> tuple[torch.Tensor, dict]:

@@ -1,10 +1,12 @@
 """Learned models: Fourier layers, Fourier neural operators (dense, tensorized, multigrid-patched),
-multigrid neural operators, neural spectral methods; physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs
-for dynamical-systems reconstruction, alone or as ensembles trained at once."""
+multigrid neural operators, neural spectral methods, a mass-conserving output for any of them;
+physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs for dynamical-systems
+reconstruction, alone or as ensembles trained at once."""
 
 from .checkpoint import BEST, LAST, load_checkpoint, read_checkpoint, save_checkpoint
 from .ensemble import RNNEnsemble
 from .fno import FNO, TFNO
+from .mass_conserving import MassConserving, discrete_mass
 from .mgno import MgConv, MgNO
 from .mgtfno import MGTFNO
 from .nsm import NSM
@@ -12,5 +14,6 @@ from .pinn import LPINN, PINN
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 from .spectral_conv import FACTORIZATIONS, SpectralConv
 
-__all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "NSM", "PLRNN", "ShallowPLRNN",
-           "ALRNN", "RNNEnsemble", "PINN", "LPINN", "save_checkpoint", "load_checkpoint", "read_checkpoint", "LAST", "BEST"]
+__all__ = ["SpectralConv", "FACTORIZATIONS", "FNO", "TFNO", "MGTFNO", "MgConv", "MgNO", "NSM", "MassConserving",
+           "discrete_mass", "PLRNN", "ShallowPLRNN", "ALRNN", "RNNEnsemble", "PINN", "LPINN", "save_checkpoint",
+           "load_checkpoint", "read_checkpoint", "LAST", "BEST"]

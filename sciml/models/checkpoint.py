@@ -21,16 +21,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .fno import FNO, TFNO
-from .mgno import MgNO
-from .mgtfno import MGTFNO
-from .nsm import NSM
-from .pinn import LPINN, PINN
 from .ensemble import RNNEnsemble
+from .mass_conserving import OPERATORS, MassConserving
+from .pinn import LPINN, PINN
 from .rnn import ALRNN, PLRNN, ShallowPLRNN
 
-MODELS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MgNO": MgNO, "MGTFNO": MGTFNO, "NSM": NSM,
-                                    "PLRNN": PLRNN, "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "RNNEnsemble": RNNEnsemble,
+MODELS: dict[str, type[nn.Module]] = {**OPERATORS, "MassConserving": MassConserving, "PLRNN": PLRNN,
+                                    "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "RNNEnsemble": RNNEnsemble,
                                     "PINN": PINN, "LPINN": LPINN}
 LAST, BEST = "last.pt", "best.pt"
 FAULT = "SCIML_CHECKPOINT_FAULT"

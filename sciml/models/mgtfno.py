@@ -8,12 +8,19 @@ are stacked as channels, every window carries a margin of ``overlap`` times the 
 side (cropped from the output, so the patch's own Fourier layers need not be periodic), the patches
 of all samples run as one batch, and the outputs are stitched back together. Patches and windows
 are counted in grid points, so a model trained at one resolution evaluates at another.
+
+``chunks > 1`` runs the patches in that many groups, one after the other, each group's activations
+recomputed in the backward pass (activation checkpointing) instead of stored: the peak memory of a
+training step is then that of one group of windows rather than of the whole domain, the single-device
+form of the paper's domain decomposition (its patches go to separate devices), for about one more
+forward pass of compute.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from .fno import FNO
 
@@ -30,7 +37,7 @@ class MGTFNO(nn.Module):
     def __init__(self, in_channels: int = 1, out_channels: int = 1, modes: int | tuple[int, ...] = 16,
                  width: int = 64, layers: int = 4, projection: int = 128, factorization: str = "tucker",
                  rank: float = 0.1, patches: int = 2, levels: int = 1, overlap: float = 0.25,
-                 coordinates: bool = True):
+                 coordinates: bool = True, chunks: int = 1):
         super().__init__()
         modes = (modes,) if isinstance(modes, int) else tuple(modes)
         if patches < 1 or levels < 0 or 2**levels > patches:
@@ -38,9 +45,11 @@ class MGTFNO(nn.Module):
                              f"got patches={patches}, levels={levels}")
         if not 0 <= overlap < 1:
             raise ValueError(f"overlap must lie in [0, 1), got {overlap}")
+        if chunks < 1:
+            raise ValueError(f"chunks must be >= 1, got {chunks}")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, modes=list(modes), width=width,
                            layers=layers, projection=projection, factorization=factorization, rank=rank,
-                           patches=patches, levels=levels, overlap=overlap, coordinates=coordinates)
+                           patches=patches, levels=levels, overlap=overlap, coordinates=coordinates, chunks=chunks)
         self.dimensions = len(modes)
         self.operator = FNO(in_channels * (levels + 1), out_channels, modes, width, layers, projection,
                             factorization, rank, coordinates)
@@ -88,4 +97,10 @@ class MGTFNO(nn.Module):
         space = tuple(x.shape[2:])
         if any(n % patches for n in space):
             raise ValueError(f"spatial sizes {space} must be divisible by patches = {patches}")
-        return self.stitch(self.operator(self.decompose(x)), x.shape[0], space)
+        windows = self.decompose(x)
+        if self.config["chunks"] == 1:
+            return self.stitch(self.operator(windows), x.shape[0], space)
+        recompute = torch.is_grad_enabled()
+        parts = [checkpoint(self.operator, part, use_reentrant=False) if recompute else self.operator(part)
+                 for part in windows.chunk(self.config["chunks"])]
+        return self.stitch(torch.cat(parts), x.shape[0], space)

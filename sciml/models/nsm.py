@@ -97,7 +97,8 @@ class NSM(nn.Module):
                 channels.append(v.reshape(shape).expand(grid))
         return torch.stack(channels).to(dtype=dtype, device=device)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, **_) -> torch.Tensor:
+        """``x``; other batch entries (targets) are ignored, so ``model(**batch)`` works."""
         grid = tuple(x.shape[2:])
         if x.ndim != len(self.config["kinds"]) + 2 or x.shape[1] != self.config["in_channels"]:
             raise ValueError(f"NSM expects (batch, {self.config['in_channels']}, one axis per {self.config['kinds']}), "

@@ -129,8 +129,8 @@ def dense_by_mode(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """:func:`dense` as one real batched matrix product over the modes (no complex kernels)."""
     batch, c_in, *modes = x.shape
     c_out = weight.shape[1]
-    flat = x.reshape(batch, c_in, -1)
-    stacked = torch.cat([flat.real, flat.imag], 1).permute(2, 0, 1)  # (M, B, 2 C_in)
+    flat = x.reshape(batch, c_in, -1).permute(2, 0, 1)
+    stacked = torch.cat([flat.real, flat.imag], 2)  # (M, B, 2 C_in), contiguous: a strided bmm is 10x slower
     y = torch.bmm(stacked, real_blocks(weight))  # (M, B, 2 C_out)
     return torch.complex(y[..., :c_out], y[..., c_out:]).permute(1, 2, 0).reshape(batch, c_out, *modes)
 

@@ -1,0 +1,270 @@
+"""2D operators on Navier-Stokes vorticity (``ns2d``, nu = 1e-3): ours against neuraloperator, in one process, CPU.
+
+Data: the ``ns2d`` recipe (the FNO paper's set-up on the unit torus, 64 x 64 stored, 51 snapshots over
+t in [0, 50]), ``--train`` + ``--test`` samples (one file, the last ``--test`` held out), overridden by
+``--set`` (e.g. a coarser solver grid to make generation fit this machine). The FNO paper's protocol:
+the first 10 snapshots in as channels, the next one out; trained on every window of 10 -> 1 of the
+training trajectories; tested by the autoregressive rollout from the first 10 snapshots of each test
+trajectory to the last snapshot (41 predicted steps for T = 50), relative L2 of the whole predicted
+trajectory (the paper's "full" test error), mean over the test samples.
+
+Models (the paper's FNO-2D: 4 Fourier layers, width 20, 12 modes a direction of each sign, lifting
+from 10 + 2 coordinate channels, projection 20 -> 128 -> 1): ours ``FNO(10, 1, modes=(24, 12))``,
+theirs ``neuralop.models.FNO(n_modes=(24, 23))`` (it keeps 24 // 1 frequencies of both signs on the
+first axis and 23 // 2 + 1 = 12 on the last, the same set as ours), one linear lifting layer, no channel
+MLP, linear skips, grid embedding: the same parameter count (the matching of
+``operators_vs_neuralop.py``). TFNO: ours at a Tucker rank with >= 10x fewer parameters than the FNO,
+theirs at Tucker rank 0.1 (``TFNO-theirs``) and ours at its parameter count (``TFNO-matched``).
+MgNO (width 24, 4 layers, 4 levels) and NSM (Fourier axes, the FNO's modes and width) are ours only.
+
+Parts:
+- ``speed``: time per training step (AdamW lr 1e-3, batch 20, relative L2) on a fixed batch, median of
+  ``--repeats`` after ``--warmup``, ours and theirs alternating; peak tensor memory of a training step
+  (torch.profiler, as ``operators_vs_neuralop.py``).
+- ``budget``: each model trained for ``--budget`` seconds of its own step time (the models take steps
+  in turn, so load changes hit all alike; cosine schedule over the steps its measured step time
+  allows), then the rollout test error.
+- ``mg256``: FNO against MG-TFNO (4 x 4 patches, 2 coarser levels, overlap 1/4, processed in 4 groups
+  with recomputation) on 256 x 256 fields: peak memory and time of a training step (batch 4), and the
+  test error after ``--budget`` seconds each. The 256 x 256 fields are the 64 x 64 data interpolated
+  spectrally (no 256 x 256 solve fits this machine's time): the memory figures are those of 256 x 256
+  inputs, the errors those of smooth band-limited fields.
+
+Run: ``PYTHONPATH=. python benchmarks/ns2d_operators.py --part speed`` (minutes);
+``--part budget --budget 300`` (about 35 minutes with the six models, after the data);
+``--part mg256 --budget 300`` (``--budget 0``: memory and step time only). The set of 2026-12-03
+(``benchmarks/RESULTS.md``): ``sciml generate ns2d --samples 48 --set grid.solve_n=64 --set
+solver.dt=0.02 --set time.end=20 --set time.snapshots=21 --out D.h5``, then ``--data D.h5 --train 40
+--test 8``. torch 2.13.0 CPU, neuraloperator 2.0.0. Written 2026-12-03.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import neuralop
+import torch
+from neuralop.models import FNO as PeerFNO
+from operators_vs_neuralop import parameter_count, peak_memory, relative_l2
+
+from sciml.data import generate, load, open_checked
+from sciml.evaluate import rollout
+from sciml.models import FNO, MGTFNO, NSM, TFNO, MgNO
+from solvers.spectral import ZeroPadding
+
+HISTORY, MODES, WIDTH, LAYERS, PROJECTION, BATCH, LR = 10, 12, 20, 4, 128, 20, 1e-3
+PEER_TUCKER_RANK = 0.1
+
+
+def theirs(kind: str, channels: int = HISTORY) -> torch.nn.Module:
+    torch.manual_seed(0)
+    factorization = dict(factorization="tucker", rank=PEER_TUCKER_RANK) if kind == "TFNO" else {}
+    return PeerFNO(n_modes=(2 * MODES, 2 * MODES - 1), in_channels=channels, out_channels=1, hidden_channels=WIDTH,
+                   n_layers=LAYERS, lifting_channel_ratio=0, projection_channel_ratio=PROJECTION / WIDTH,
+                   use_channel_mlp=False, fno_skip="linear", positional_embedding="grid", **factorization)
+
+
+def ours(kind: str, rank: float = 1.0, channels: int = HISTORY) -> torch.nn.Module:
+    torch.manual_seed(0)
+    common = dict(width=WIDTH, layers=LAYERS, projection=PROJECTION)
+    if kind == "FNO":
+        return FNO(channels, 1, modes=(2 * MODES, MODES), **common)
+    if kind == "TFNO":
+        return TFNO(channels, 1, modes=(2 * MODES, MODES), rank=rank, **common)
+    if kind == "MGTFNO":
+        return MGTFNO(channels, 1, modes=(2 * MODES, MODES), rank=rank, patches=4, levels=2, chunks=4, **common)
+    if kind == "MgNO":
+        return MgNO(channels, 1, width=24, layers=4, levels=4, dimensions=2)
+    return NSM(channels, 1, kinds=("fourier", "fourier"), modes=(2 * MODES, MODES), width=WIDTH, layers=LAYERS)
+
+
+def rank_for(count: int) -> float:
+    """Our Tucker rank whose TFNO parameter count is nearest ``count`` (bisection; counts increase with rank)."""
+    low, high = 1e-3, 1.0
+    for _ in range(20):
+        middle = (low + high) / 2
+        low, high = (middle, high) if parameter_count(ours("TFNO", middle)) <= count else (low, middle)
+    return min((low, high), key=lambda r: abs(parameter_count(ours("TFNO", r)) - count))
+
+
+def models(fno_parameters: int) -> dict[str, callable]:
+    small = rank_for(fno_parameters // 11)  # at least 10x fewer parameters than the FNO
+    matched = rank_for(parameter_count(theirs("TFNO")))
+    return {"FNO-ours": lambda: ours("FNO"), "FNO-theirs": lambda: theirs("FNO"),
+            "TFNO-ours": lambda: ours("TFNO", small), "TFNO-theirs": lambda: theirs("TFNO"),
+            "TFNO-matched": lambda: ours("TFNO", matched), "MgNO-ours": lambda: ours("MgNO"),
+            "NSM-ours": lambda: ours("NSM")}
+
+
+def load_data(path: Path, samples: int, overrides: list[str]) -> torch.Tensor:
+    """``(samples, 51, 64, 64)`` float32 vorticity, generated once into ``path``."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        values = dict(item.split("=", 1) for item in overrides)
+        print(f"generating {path} ({samples} samples, {values})", flush=True)
+        start = time.perf_counter()
+        generate(load("ns2d", {"samples": str(samples), **values}), path, batch_size=32, progress=False)
+        print(f"generated in {time.perf_counter() - start:.0f} s", flush=True)
+    with open_checked(path) as handle:
+        return torch.from_numpy(handle["u"][:samples]).float()
+
+
+def windows(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every window of ``HISTORY`` snapshots and the next one: ``(N, 10, *space)``, ``(N, 1, *space)``."""
+    starts = range(u.shape[1] - HISTORY)
+    x = torch.cat([u[:, s:s + HISTORY] for s in starts])
+    y = torch.cat([u[:, s + HISTORY:s + HISTORY + 1] for s in starts])
+    return x, y
+
+
+def test_error(model: torch.nn.Module, u: torch.Tensor) -> float:
+    """Relative L2 of the whole autoregressive rollout from the first 10 snapshots, mean over samples."""
+    model.eval()
+    errors = []
+    with torch.no_grad():
+        for part in u.split(10):
+            predicted = rollout(model, part[:, :HISTORY, None], part.shape[1] - HISTORY, HISTORY)[:, HISTORY:, 0]
+            errors.append(relative_l2(predicted, part[:, HISTORY:]) * len(part))
+    model.train()
+    return float(sum(errors) / len(u))
+
+
+def step_closure(model: torch.nn.Module, steps: int | None = None):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps) if steps else None
+
+    def step(x: torch.Tensor, y: torch.Tensor) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        relative_l2(model(x), y).backward()
+        optimizer.step()
+        if schedule:
+            schedule.step()
+
+    return step
+
+
+def step_time(builders: dict, x, y, warmup: int, repeats: int) -> dict[str, float]:
+    steps = {name: step_closure(build()) for name, build in builders.items()}
+    for _ in range(warmup):
+        for step in steps.values():
+            step(x, y)
+    times = {name: [] for name in steps}
+    for i in range(repeats):
+        for name in (list(steps) if i % 2 == 0 else list(steps)[::-1]):
+            start = time.perf_counter()
+            steps[name](x, y)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def race(builders: dict, x, y, u_test, budget: float, seconds_per_step: dict[str, float],
+         batch_size: int = BATCH) -> dict[str, tuple]:
+    """Train every model for ``budget`` seconds of its own steps, in turn; ``{name: (error, steps, seconds)}``."""
+    built = {name: build() for name, build in builders.items()}
+    planned = {name: max(1, int(budget / seconds_per_step[name])) for name in built}
+    steps = {name: step_closure(model, planned[name]) for name, model in built.items()}
+    spent, taken = dict.fromkeys(built, 0.0), dict.fromkeys(built, 0)
+    generator = torch.Generator().manual_seed(0)
+    order = torch.randperm(len(x), generator=generator)
+    position = 0
+    while any(spent[name] < budget and taken[name] < planned[name] for name in built):
+        if position + batch_size > len(order):
+            order, position = torch.randperm(len(x), generator=generator), 0
+        batch = order[position:position + batch_size]
+        position += batch_size
+        for name in built:
+            if spent[name] < budget and taken[name] < planned[name]:
+                start = time.perf_counter()
+                steps[name](x[batch], y[batch])
+                spent[name] += time.perf_counter() - start
+                taken[name] += 1
+    return {name: (test_error(model, u_test), taken[name], spent[name]) for name, model in built.items()}
+
+
+def upsample(u: torch.Tensor, n: int) -> torch.Tensor:
+    """``(..., m, m)`` real fields to ``(..., n, n)`` by zero-padding their Fourier series."""
+    c = torch.fft.fftn(u.double(), dim=(-2, -1), norm="forward")
+    padded = ZeroPadding(tuple(u.shape[-2:]), factor=n / u.shape[-1]).pad(c)
+    return torch.fft.ifftn(padded, dim=(-2, -1), norm="forward").real.float()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("speed", "budget", "mg256"), required=True)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/ns2d-bench/ns2d.h5"))
+    parser.add_argument("--train", type=int, default=200)
+    parser.add_argument("--test", type=int, default=50)
+    parser.add_argument("--set", action="append", default=[], help="recipe override, e.g. grid.solve_n=64")
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds of training steps per model "
+                        "(mg256: 0 measures memory and step time only)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    fno_parameters = parameter_count(ours("FNO"))
+    builders = models(fno_parameters)
+    print(f"torch {torch.__version__}, neuralop {neuralop.__version__}, {torch.get_num_threads()} threads, "
+          f"load average {os.getloadavg()[0]:.2f}; parameters: "
+          + ", ".join(f"{name} {parameter_count(build()):,}" for name, build in builders.items()), flush=True)
+
+    if args.part == "speed":
+        x, y = torch.randn(BATCH, HISTORY, 64, 64), torch.randn(BATCH, 1, 64, 64)
+        print("\n| pair | step ms ours | step ms theirs | ours/theirs | peak MiB ours | peak MiB theirs |")
+        print("|---|---|---|---|---|---|")
+        for mine, peer in (("FNO-ours", "FNO-theirs"), ("TFNO-matched", "TFNO-theirs")):
+            times = step_time({n: builders[n] for n in (mine, peer)}, x, y, args.warmup, args.repeats)
+            memory = [peak_memory(builders[n](), x, y) for n in (mine, peer)]
+            a, b = times[mine] * 1e3, times[peer] * 1e3
+            print(f"| {mine} / {peer} | {a:.1f} | {b:.1f} | {a / b:.2f} | {memory[0]:.0f} | {memory[1]:.0f} |",
+                  flush=True)
+        print(f"\nbatch {BATCH} x 10 x 64 x 64, AdamW; median of {args.repeats} after {args.warmup}, alternating; "
+              f"load average {os.getloadavg()[0]:.2f}")
+        return
+
+    u = load_data(args.data, args.train + args.test, args.set)
+    u_train, u_test = u[:args.train], u[args.train:]
+    if args.part == "budget":
+        x, y = windows(u_train)
+        names = ("FNO-ours", "FNO-theirs", "TFNO-ours", "TFNO-theirs", "MgNO-ours", "NSM-ours")
+        chosen = {name: builders[name] for name in names}
+        timing = step_time(chosen, x[:BATCH], y[:BATCH], 2, 3)
+        print(f"\n{len(x)} training windows from {args.train} trajectories, {len(u_test)} test trajectories; "
+              f"budget {args.budget:.0f} s of steps per model", flush=True)
+        results = race(chosen, x, y, u_test, args.budget, timing)
+        print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) |")
+        print("|---|---|---|---|---|")
+        for name, (error, steps, seconds) in results.items():
+            count = parameter_count(chosen[name]())
+            print(f"| {name} | {count:,} | {seconds / steps * 1e3:.0f} | {steps} | {error:.4f} |")
+        print(f"\nload average {os.getloadavg()[0]:.2f}; FNO paper: FNO-2D 0.0128 at nu 1e-3 (1000 training samples, "
+              "500 epochs, GPU)")
+        return
+
+    n = 256
+    fine_train, fine_test = upsample(u_train, n), upsample(u_test, n)
+    x, y = windows(fine_train)
+    chosen = {"FNO-ours": builders["FNO-ours"], "MGTFNO-ours": lambda: ours("MGTFNO", 0.1)}
+    batch = 4
+    print(f"\n| model | parameters | step ms (batch {batch}, {n} x {n}) | peak MiB |")
+    print("|---|---|---|---|")
+    timing = step_time(chosen, x[:batch], y[:batch], 1, 3)
+    for name, build in chosen.items():
+        memory = peak_memory(build(), x[:batch], y[:batch])
+        print(f"| {name} | {parameter_count(build()):,} | {timing[name] * 1e3:.0f} | {memory:.0f} |", flush=True)
+    if args.budget <= 0:  # memory and step time only
+        return
+    results = race(chosen, x, y, fine_test, args.budget, timing, batch)
+    print("\n| model | steps in budget | test rel. L2 (rollout, 256 x 256) |")
+    print("|---|---|---|")
+    for name, (error, steps, _) in results.items():
+        print(f"| {name} | {steps} | {error:.4f} |")
+    print(f"\nload average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
