@@ -44,6 +44,10 @@ def renyi_entropy(u: torch.Tensor, alpha: float) -> torch.Tensor:
         return shannon_entropy(u)
     if math.isinf(alpha):
         return -torch.log(p.amax(-1))
+    if abs(alpha - 1) < 0.5:  # sum p^a - sum p = sum p expm1((a - 1) log p): no cancellation near a = 1
+        total, positive = p.sum(-1), p > 0
+        excess = torch.where(positive, p * torch.expm1((alpha - 1) * torch.log(torch.where(positive, p, 1.0))), 0.0)
+        return torch.log(total) + torch.log1p(excess.sum(-1) / total) / (1 - alpha)
     largest = p.amax(-1, keepdim=True)
     log_sum = alpha * torch.log(largest[..., 0]) + torch.log((p / largest).pow(alpha).sum(-1))
     return log_sum / (1 - alpha)
