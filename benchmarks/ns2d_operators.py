@@ -49,7 +49,7 @@ from pathlib import Path
 import neuralop
 import torch
 from neuralop.models import FNO as PeerFNO
-from operators_vs_neuralop import parameter_count, peak_memory, relative_l2
+from operators_vs_neuralop import parameter_count, peak_memory, relative_l2, trainer
 
 from sciml.data import generate, load, open_checked
 from sciml.evaluate import rollout
@@ -134,17 +134,8 @@ def test_error(model: torch.nn.Module, u: torch.Tensor) -> float:
 
 
 def step_closure(model: torch.nn.Module, steps: int | None = None):
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps) if steps else None
-
-    def step(x: torch.Tensor, y: torch.Tensor) -> None:
-        optimizer.zero_grad(set_to_none=True)
-        relative_l2(model(x), y).backward()
-        optimizer.step()
-        if schedule:
-            schedule.step()
-
-    return step
+    """One AdamW training step on (x, y), the same for ours and theirs."""
+    return trainer(model, steps, torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-4))
 
 
 def step_time(builders: dict, x, y, warmup: int, repeats: int) -> dict[str, float]:

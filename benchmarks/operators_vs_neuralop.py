@@ -103,9 +103,10 @@ def load_data(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     return u[:, :1], u[:, -1:]  # (samples, 1, 1024)
 
 
-def trainer(model: torch.nn.Module, steps: int | None = None):
-    """A closure doing one training step on (x, y); cosine schedule over ``steps`` when given."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+def trainer(model: torch.nn.Module, steps: int | None = None, optimizer=None):
+    """A closure doing one training step on (x, y) with ``optimizer`` (default Adam at ``LR``); cosine
+    schedule over ``steps`` when given."""
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=LR)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps) if steps else None
 
     def step(x: torch.Tensor, y: torch.Tensor) -> None:
