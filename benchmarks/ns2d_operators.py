@@ -91,6 +91,9 @@ def rank_for(count: int) -> float:
     return min((low, high), key=lambda r: abs(parameter_count(ours("TFNO", r)) - count))
 
 
+MODEL_NAMES = ("FNO-ours", "FNO-theirs", "TFNO-ours", "TFNO-theirs", "MgNO-ours", "NSM-ours")
+
+
 def models(fno_parameters: int) -> dict[str, callable]:
     small = rank_for(fno_parameters // 11)  # at least 10x fewer parameters than the FNO
     matched = rank_for(parameter_count(theirs("TFNO")))
@@ -113,12 +116,21 @@ def load_data(path: Path, samples: int, overrides: list[str]) -> torch.Tensor:
         return torch.from_numpy(handle["u"][:samples]).float()
 
 
-def windows(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every window of ``HISTORY`` snapshots and the next one: ``(N, 10, *space)``, ``(N, 1, *space)``."""
-    starts = range(u.shape[1] - HISTORY)
-    x = torch.cat([u[:, s:s + HISTORY] for s in starts])
-    y = torch.cat([u[:, s + HISTORY:s + HISTORY + 1] for s in starts])
-    return x, y
+class Windows:
+    """Every window of ``HISTORY`` snapshots of ``u`` ``(samples, time, *space)`` and the snapshot after it,
+    cut on demand: ``windows[index]`` is ``(len(index), 10, *space)``, ``(len(index), 1, *space)``."""
+
+    def __init__(self, u: torch.Tensor):
+        self.u, self.starts = u, u.shape[1] - HISTORY
+
+    def __len__(self) -> int:
+        return len(self.u) * self.starts
+
+    def __getitem__(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        sample, start = index // self.starts, index % self.starts
+        times = start[:, None] + torch.arange(HISTORY + 1)
+        cut = self.u[sample[:, None], times]
+        return cut[:, :HISTORY], cut[:, HISTORY:]
 
 
 def test_error(model: torch.nn.Module, u: torch.Tensor) -> float:
@@ -152,28 +164,40 @@ def step_time(builders: dict, x, y, warmup: int, repeats: int) -> dict[str, floa
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def race(builders: dict, x, y, u_test, budget: float, seconds_per_step: dict[str, float],
-         batch_size: int = BATCH) -> dict[str, tuple]:
-    """Train every model for ``budget`` seconds of its own steps, in turn; ``{name: (error, steps, seconds)}``."""
+def race(builders: dict, windows: Windows, u_test, budget: float, seconds_per_step: dict[str, float],
+         batch_size: int = BATCH, checks: int = 1) -> dict[str, list[tuple]]:
+    """Train every model for ``budget`` seconds of its own steps, in turn, on the same batches; the test error
+    after each of ``checks`` equal parts of the budget: ``{name: [(seconds, steps, error), ...]}``."""
     built = {name: build() for name, build in builders.items()}
     planned = {name: max(1, int(budget / seconds_per_step[name])) for name in built}
     steps = {name: step_closure(model, planned[name]) for name, model in built.items()}
     spent, taken = dict.fromkeys(built, 0.0), dict.fromkeys(built, 0)
+    curves = {name: [] for name in built}
     generator = torch.Generator().manual_seed(0)
-    order = torch.randperm(len(x), generator=generator)
+    order = torch.randperm(len(windows), generator=generator)
     position = 0
-    while any(spent[name] < budget and taken[name] < planned[name] for name in built):
+
+    def running(name: str) -> bool:
+        return spent[name] < budget and taken[name] < planned[name]
+
+    while any(running(name) for name in built):
         if position + batch_size > len(order):
-            order, position = torch.randperm(len(x), generator=generator), 0
-        batch = order[position:position + batch_size]
+            order, position = torch.randperm(len(windows), generator=generator), 0
+        x, y = windows[order[position:position + batch_size]]
         position += batch_size
-        for name in built:
-            if spent[name] < budget and taken[name] < planned[name]:
+        for name, step in steps.items():
+            if running(name):
                 start = time.perf_counter()
-                steps[name](x[batch], y[batch])
+                step(x, y)
                 spent[name] += time.perf_counter() - start
                 taken[name] += 1
-    return {name: (test_error(model, u_test), taken[name], spent[name]) for name, model in built.items()}
+                if len(curves[name]) + 1 < checks and spent[name] >= budget * (len(curves[name]) + 1) / checks:
+                    curves[name].append((spent[name], taken[name], test_error(built[name], u_test)))
+                    print(f"{name}: {spent[name]:.0f} s, {taken[name]} steps, test rel. L2 {curves[name][-1][2]:.4f}",
+                          flush=True)
+    for name, model in built.items():
+        curves[name].append((spent[name], taken[name], test_error(model, u_test)))
+    return curves
 
 
 def upsample(u: torch.Tensor, n: int) -> torch.Tensor:
@@ -192,6 +216,9 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="recipe override, e.g. grid.solve_n=64")
     parser.add_argument("--budget", type=float, default=300.0, help="seconds of training steps per model "
                         "(mg256: 0 measures memory and step time only)")
+    parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES),
+                        help="the models of the budget part")
+    parser.add_argument("--checks", type=int, default=1, help="test errors at this many equal parts of the budget")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
@@ -220,25 +247,28 @@ def main() -> None:
     u = load_data(args.data, args.train + args.test, args.set)
     u_train, u_test = u[:args.train], u[args.train:]
     if args.part == "budget":
-        x, y = windows(u_train)
-        names = ("FNO-ours", "FNO-theirs", "TFNO-ours", "TFNO-theirs", "MgNO-ours", "NSM-ours")
-        chosen = {name: builders[name] for name in names}
-        timing = step_time(chosen, x[:BATCH], y[:BATCH], 2, 3)
-        print(f"\n{len(x)} training windows from {args.train} trajectories, {len(u_test)} test trajectories; "
+        windows = Windows(u_train)
+        chosen = {name: builders[name] for name in args.models}
+        x, y = windows[torch.arange(BATCH)]
+        timing = step_time(chosen, x, y, 2, 3)
+        print(f"\n{len(windows)} training windows from {args.train} trajectories, {len(u_test)} test trajectories; "
               f"budget {args.budget:.0f} s of steps per model", flush=True)
-        results = race(chosen, x, y, u_test, args.budget, timing)
-        print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) |")
-        print("|---|---|---|---|---|")
-        for name, (error, steps, seconds) in results.items():
-            count = parameter_count(chosen[name]())
-            print(f"| {name} | {count:,} | {seconds / steps * 1e3:.0f} | {steps} | {error:.4f} |")
+        curves = race(chosen, windows, u_test, args.budget, timing, checks=args.checks)
+        print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) | at each part of the budget |")
+        print("|---|---|---|---|---|---|")
+        for name, curve in curves.items():
+            seconds, steps, error = curve[-1]
+            parts = ", ".join(f"{e:.4f}" for _, _, e in curve)
+            print(f"| {name} | {parameter_count(chosen[name]()):,} | {seconds / steps * 1e3:.0f} | {steps} | "
+                  f"{error:.4f} | {parts} |")
         print(f"\nload average {os.getloadavg()[0]:.2f}; FNO paper: FNO-2D 0.0128 at nu 1e-3 (1000 training samples, "
               "500 epochs, GPU)")
         return
 
     n = 256
     fine_train, fine_test = upsample(u_train, n), upsample(u_test, n)
-    x, y = windows(fine_train)
+    windows = Windows(fine_train)
+    x, y = windows[torch.arange(4)]
     chosen = {"FNO-ours": builders["FNO-ours"], "MGTFNO-ours": lambda: ours("MGTFNO", 0.1)}
     batch = 4
     print(f"\n| model | parameters | step ms (batch {batch}, {n} x {n}) | peak MiB |")
@@ -249,10 +279,11 @@ def main() -> None:
         print(f"| {name} | {parameter_count(build()):,} | {timing[name] * 1e3:.0f} | {memory:.0f} |", flush=True)
     if args.budget <= 0:  # memory and step time only
         return
-    results = race(chosen, x, y, fine_test, args.budget, timing, batch)
+    curves = race(chosen, windows, fine_test, args.budget, timing, batch)
     print("\n| model | steps in budget | test rel. L2 (rollout, 256 x 256) |")
     print("|---|---|---|")
-    for name, (error, steps, _) in results.items():
+    for name, curve in curves.items():
+        _, steps, error = curve[-1]
         print(f"| {name} | {steps} | {error:.4f} |")
     print(f"\nload average {os.getloadavg()[0]:.2f}")
 

@@ -92,6 +92,8 @@ def test_checkpoint_round_trip(tmp_path):
     (lambda: FNO(in_channels=2, modes=8)(torch.randn(1, 3, 32)), ValueError, r"expects \(batch, 2, 1 spatial dims\)"),
     (lambda: FNO(modes=(8, 8))(torch.randn(1, 1, 32)), ValueError, "2 spatial dims"),
     (lambda: SpectralConv(2, 2, 40)(torch.randn(1, 2, 32)), ValueError, "40 modes asked along a dimension of 32"),
+    (lambda: SpectralConv(2, 2, (4, 6))(torch.randn(1, 2, 32, 8)), ValueError, "6 modes asked along a dimension of 8 "),
+    (lambda: SpectralConv(2, 2, (40, 4))(torch.randn(1, 2, 32, 8)), ValueError, "40 modes asked along a dimension of 32"),
     (lambda: SpectralConv(2, 2, 4, factorization="svd"), ValueError, "unknown factorization 'svd'"),
     (lambda: SpectralConv(2, 2, 4, factorization="cp", rank=2.0), ValueError, "rank is a fraction"),
     (lambda: load_checkpoint("missing.pt"), FileNotFoundError, "no checkpoint"),
@@ -99,6 +101,20 @@ def test_checkpoint_round_trip(tmp_path):
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_modes_are_checked_per_axis():
+    """In 2D the first axis keeps up to n_1 frequencies of both signs, the last up to n_2 / 2 + 1: (20, 4) fits
+    a 32 x 8 field although 20 > 8 / 2 + 1, and equals the dense 2D transform restricted to those modes."""
+    torch.manual_seed(5)
+    layer = SpectralConv(1, 1, (20, 4)).double()
+    x = torch.randn(1, 1, 32, 8, dtype=torch.float64)
+    spectrum = torch.fft.rfftn(x, dim=(2, 3), norm="forward")
+    kept = torch.zeros_like(spectrum)
+    rows = torch.cat([torch.arange(10), torch.arange(22, 32)])
+    kept[..., rows[:, None], torch.arange(4)] = spectrum[..., rows[:, None], torch.arange(4)] * layer.dense_weight()[0, 0]
+    expected = torch.fft.irfftn(kept, s=(32, 8), dim=(2, 3), norm="forward")
+    assert torch.allclose(layer(x), expected, atol=1e-12)
 
 
 def test_mgno_is_translation_equivariant_with_periodic_padding():

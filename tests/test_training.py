@@ -23,6 +23,20 @@ def test_relative_losses():
         RelativeLp()(u, y=u[..., :32])
 
 
+def test_relative_h1_sees_every_spatial_axis():
+    """A perturbation varying along the first of two axes: its relative H1 size is
+    a sqrt(1 + 36 pi^2) / sqrt(1 + 4 pi^2) for u = sin(2 pi x), v = a sin(6 pi x), not a (last axis only)."""
+    x = torch.arange(32, dtype=torch.float64) / 32
+    u = torch.sin(2 * torch.pi * x)[:, None].expand(32, 16)[None, None]
+    v = 0.1 * torch.sin(6 * torch.pi * x)[:, None].expand(32, 16)[None, None]
+    expected = 0.1 * math.sqrt((1 + 36 * math.pi ** 2) / (1 + 4 * math.pi ** 2))
+    assert float(RelativeH1(dimensions=2)(u + v, y=u)) == pytest.approx(expected, rel=1e-12)
+    assert float(RelativeH1(dimensions=2)(u.transpose(-1, -2) + v.transpose(-1, -2), y=u.transpose(-1, -2))) \
+        == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="dimensions must be 1, 2 or 3"):
+        RelativeH1(dimensions=0)
+
+
 class Pairs(TensorDataset):
     """Dict items for the trainer: x a random smooth field, y its spectral derivative (a linear operator)."""
 

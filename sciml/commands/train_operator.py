@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         options, kind = {"operator": kind.__name__, **options}, MassConserving
     model = constructed(kind, f"--model {args.model}", in_channels=history * channels, out_channels=channels,
                         **options)
-    trainer = Trainer(model, LOSSES[args.loss](), config, out=args.out,
+    trainer = Trainer(model, LOSSES[args.loss](spatial), config, out=args.out,
                       forward=Rollout(rollout, args.pushforward, history) if rollout > 1 or history > 1 else None,
                       metadata={"data": str(args.data), "lag": lag, "rollout": rollout, "pushforward": args.pushforward,
                                 "history": history, "conserve_mass": args.conserve_mass, "loss": args.loss,

@@ -158,9 +158,7 @@ class SpectralConv(nn.Module):
         if x.ndim != d + 2 or x.shape[1] != self.in_channels:
             raise ValueError(f"SpectralConv expects (batch, {self.in_channels}, {d} spatial dims), got {tuple(x.shape)}")
         space = tuple(x.shape[2:])
-        if self.modes[0] > space[-1] // 2 + 1:
-            raise ValueError(f"{self.modes[0]} modes asked along a dimension of {space[-1]} points "
-                             f"(at most {space[-1] // 2 + 1})")
+        contraction.check_modes(space, self.modes)
         if x.dtype in (torch.bfloat16, torch.float16) or torch.is_autocast_enabled(x.device.type):
             with torch.autocast(x.device.type, enabled=False):  # mixed precision: the transforms stay in float32
                 return self._spectral(x.float(), space)

@@ -27,19 +27,25 @@ import torch
 _LETTERS = string.ascii_letters
 
 
+def check_modes(shape: tuple[int, ...], modes: tuple[int, ...]) -> None:
+    """Raise ``ValueError`` unless ``modes`` fit an ``rfftn`` spectrum of spatial ``shape`` (see ``retained_index``)."""
+    if len(shape) != len(modes):
+        raise ValueError(f"modes {modes} do not match the {len(shape)} spatial dimensions")
+    for axis, (size, m) in enumerate(zip(shape, modes)):
+        available = size // 2 + 1 if axis == len(shape) - 1 else size
+        if not 1 <= m <= available:
+            raise ValueError(f"{m} modes asked along a dimension of {size} points (at most {available})")
+
+
 def retained_index(shape: tuple[int, ...], modes: tuple[int, ...], device=None) -> tuple[torch.Tensor, ...]:
     """Index tensors selecting the retained modes of an ``rfftn`` spectrum of ``shape`` (spatial dims).
 
     The last dimension keeps frequencies ``0 .. m_d - 1``; every other dimension keeps the ``m`` lowest
     ``|k|``: ``0 .. ceil(m/2) - 1`` and ``-floor(m/2) .. -1``. The tensors broadcast against each other.
     """
-    if len(shape) != len(modes):
-        raise ValueError(f"modes {modes} do not match the {len(shape)} spatial dimensions")
+    check_modes(shape, modes)
     index = []
     for axis, (size, m) in enumerate(zip(shape, modes)):
-        available = size // 2 + 1 if axis == len(shape) - 1 else size
-        if not 1 <= m <= available:
-            raise ValueError(f"{m} modes asked along a dimension of {size} points (at most {available})")
         if axis == len(shape) - 1:
             positions = torch.arange(m, device=device)
         else:
