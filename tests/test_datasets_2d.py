@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from sciml.cli import main as cli
-from sciml.data import DatasetFileError, export, generate, inspect, load, merge, open_checked
+from sciml.data import export, generate, inspect, load, merge, open_checked
 from sciml.data.simulate import sample_generator
 from solvers import navier_stokes as ns
 from solvers.integrators import SolverError
@@ -37,8 +37,16 @@ def test_plane_file_holds_the_solver_field_on_x_y_axes(tmp_path):
     xarray = pytest.importorskip("xarray")
     with xarray.open_dataset(path, engine="h5netcdf") as opened:
         assert opened["u"].dims == ("sample", "time", "x", "y") and opened["y"].shape == (16,)
-    with pytest.raises(DatasetFileError, match="export the 2D navier_stokes file to netcdf or zarr"):
-        export(path, "the-well", tmp_path / "k.hdf5", progress=False)
+    well = pytest.importorskip("the_well.data")
+    export(path, "the-well", tmp_path / "well" / "data" / "train" / "k.hdf5", progress=False)
+    dataset = well.WellDataset(path=str(tmp_path / "well"), well_split_name="train", n_steps_input=1, n_steps_output=1)
+    assert dataset.metadata.n_spatial_dims == 2 and dataset.metadata.spatial_resolution == (16, 16)
+    assert dataset.metadata.boundary_condition_types == ["periodic"]
+    with open_checked(path) as handle:  # the window 1 -> 2 of the only sample, (x, y, field) on both sides
+        assert np.array_equal(dataset[1]["input_fields"][0, ..., 0].numpy(), handle["u"][0, 1])
+        assert np.array_equal(dataset[1]["output_fields"][0, ..., 0].numpy(), handle["u"][0, 2])
+    periodic = float(well.datasets.BoundaryCondition.PERIODIC.value)  # both edges of both axes
+    assert torch.equal(dataset[1]["boundary_conditions"], torch.full((2, 2), periodic))
     with open_checked(path) as handle:
         assert [axis[0].name for axis in handle["u"].dims] == ["/sample", "/time", "/x", "/y"]  # attached scales
         assert np.allclose(handle["x"][:], np.arange(16) * 2 * math.pi / 16)

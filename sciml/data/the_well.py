@@ -3,15 +3,17 @@ simulations for machine learning"), as its loader ``the_well.data.WellDataset`` 
 
 One file of ``n_trajectories`` samples:
 
-    attributes            dataset_name (the recipe name), grid_type "cartesian", n_spatial_dims 1,
+    attributes            dataset_name (the recipe name), grid_type "cartesian", n_spatial_dims (1 or 2),
                           n_trajectories, simulation_parameters (names of the recipe's numeric
                           ``[parameters]``) and each of them, plus our recipe and provenance
-    dimensions/           attribute spatial_dims ["x"]; time (T,) and x (n,), flags sample_varying, time_varying
-    boundary_conditions/x_periodic   bc_type "periodic", associated_dims ["x"], mask (n,) true at both edges
+    dimensions/           attribute spatial_dims ["x"] or ["x", "y"]; time (T,), x (n,) [and y], flags
+                          sample_varying, time_varying
+    boundary_conditions/x_periodic [and y_periodic]   bc_type "periodic", associated_dims ["x"] (["y"]),
+                          mask (n,) true at both edges
     scalars/              the recipe's numeric parameters (constant) and the drawn initial-condition
                           parameters (sample_varying); attribute field_names
-    t0_fields/            u (n_trajectories, T, n) float64, or u_real and u_imag for a complex field;
-                          flags dim_varying [True], sample_varying, time_varying
+    t0_fields/            u (n_trajectories, T, *space) float64, or u_real and u_imag for a complex field;
+                          flags dim_varying [True] a spatial dimension, sample_varying, time_varying
     t1_fields/, t2_fields/  empty: no vector or tensor fields
 
 Only the clean field ``u`` is exported, and only fields on a grid (ODE systems are refused).
@@ -28,7 +30,8 @@ import h5py
 import numpy as np
 
 from .export import global_attributes, real_parts, variable_attributes
-from .recipe import ODE_SYSTEMS, PLANE_SYSTEMS
+from .layout import dimensions as layout_dimensions
+from .recipe import ODE_SYSTEMS
 from .store import DatasetFileError
 
 
@@ -56,27 +59,27 @@ class WellWriter:
         if system in ODE_SYSTEMS:
             raise DatasetFileError(f"{source.filename}: The Well holds fields on grids, {system} is an ODE system; "
                              f"export it to netcdf or zarr")
-        if system in PLANE_SYSTEMS:
-            raise DatasetFileError(f"{source.filename}: the export to The Well is written for fields on a line; "
-                                   f"export the 2D {system} file to netcdf or zarr")
         self.file = h5py.File(path, "w")
-        rows, times, n = source["u"].shape
+        rows, times, *space = source["u"].shape
+        axes = list(layout_dimensions(system)[2:])
         physical = _numeric_parameters(str(source.attrs["recipe"]))
         self.file.attrs.update(global_attributes(source))
         self.file.attrs.update({"dataset_name": str(source.attrs["recipe_name"]), "grid_type": "cartesian",
-                                "n_spatial_dims": 1, "n_trajectories": rows,
+                                "n_spatial_dims": len(axes), "n_trajectories": rows,
                                 "simulation_parameters": _names(physical), **physical})
         dimensions = self.file.create_group("dimensions")
-        dimensions.attrs["spatial_dims"] = _names(["x"])
-        for name, time_varying in (("time", True), ("x", False)):
+        dimensions.attrs["spatial_dims"] = _names(axes)
+        for name in ("time", *axes):
             dimensions[name] = source[name][:]
             dimensions[name].attrs.update(variable_attributes(source[name]))
-            _flags(dimensions[name], False, time_varying)
-        periodic = self.file.create_group("boundary_conditions").create_group("x_periodic")
-        periodic.attrs.update({"bc_type": "periodic", "associated_dims": _names(["x"]),
-                               "associated_fields": _names([])})
-        _flags(periodic, False, False)
-        periodic["mask"] = np.isin(np.arange(n), (0, n - 1))
+            _flags(dimensions[name], False, name == "time")
+        conditions = self.file.create_group("boundary_conditions")
+        for axis, n in zip(axes, space):
+            periodic = conditions.create_group(f"{axis}_periodic")
+            periodic.attrs.update({"bc_type": "periodic", "associated_dims": _names([axis]),
+                                   "associated_fields": _names([])})
+            _flags(periodic, False, False)
+            periodic["mask"] = np.isin(np.arange(n), (0, n - 1))
         scalars = self.file.create_group("scalars")
         for name, value in physical.items():
             scalars[name] = value
@@ -92,8 +95,9 @@ class WellWriter:
         names = list(real_parts("u", np.zeros(1, dtype=source["u"].dtype)))
         self.fields.attrs["field_names"] = _names(names)
         for name in names:
-            field = self.fields.create_dataset(name, shape=(rows, times, n), dtype=np.float64, chunks=(1, times, n))
-            field.attrs.update({"dim_varying": [True], "sample_varying": True, "time_varying": True})
+            field = self.fields.create_dataset(name, shape=(rows, times, *space), dtype=np.float64,
+                                               chunks=(1, times, *space))
+            field.attrs.update({"dim_varying": [True] * len(axes), "sample_varying": True, "time_varying": True})
             field.attrs.update(variable_attributes(source["u"]))
             if name != "u":
                 field.attrs["long_name"] = f"{name.split('_')[1]} part of {field.attrs['long_name']}"
