@@ -86,5 +86,9 @@ def _unresolved(u0: torch.Tensor, grid: PeriodicGrid, nonlinearity: float) -> st
     message = f"the 2D NLSE field is not resolved on the grid {grid.shape}"
     if nonlinearity > 0:
         mass = float(nlse.invariants(torch.as_tensor(u0), grid, nonlinearity)["mass"].max())
-        message += f"; focusing with mass {mass:.4g} against the critical {CRITICAL_MASS:.4g}: collapse"
+        if mass > CRITICAL_MASS:
+            message += f"; focusing with mass {mass:.4g} above the critical {CRITICAL_MASS:.4g}: collapse"
+        else:
+            message += (f"; focusing with mass {mass:.4g} below the critical {CRITICAL_MASS:.4g}, which does not "
+                        f"collapse: the grid is too coarse for this field")
     return message

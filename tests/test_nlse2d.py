@@ -60,9 +60,17 @@ def test_collapse_raises(method, options):
     grid = PeriodicGrid(16.0, (48, 48))
     u0 = nlse2d.gaussian(grid, 3.0, 1.0)
     assert float(nlse.invariants(u0, grid)["energy"]) < 0
-    with pytest.raises(SolverError, match=r"not resolved on the grid \(48, 48\); focusing with mass 28.27 against "
+    with pytest.raises(SolverError, match=r"not resolved on the grid \(48, 48\); focusing with mass 28.27 above "
                                           r"the critical 5.85: collapse"):
         nlse2d.solve(u0, grid, torch.linspace(0.0, 1.0, 11), method=method, **options)
+
+
+def test_unresolved_subcritical_field_is_not_called_a_collapse():
+    """A beam of mass 0.2 (critical 5.85) narrower than the grid resolves: refused, but not as a collapse."""
+    grid = PeriodicGrid(16.0, (48, 48))
+    with pytest.raises(SolverError, match=r"mass 0.199\d below the critical 5.85, which does not collapse: the grid is "
+                                          r"too coarse"):
+        nlse2d.solve(nlse2d.gaussian(grid, 1.0, 0.25), grid, [0.0, 0.1], method="etdrk4", dt=1e-3)
 
 
 def test_outer_band_fraction():
