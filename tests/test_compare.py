@@ -27,7 +27,7 @@ def test_train_then_compare_writes_a_report(tmp_path, capsys):
     assert cli(["evaluate", str(tmp_path / "run"), "--data", str(tmp_path / "test.h5")]) == 0
     report = (tmp_path / "run" / "report" / "report.md").read_text()
     for expected in ("one-step relative L2", "speed-up of the model", "max relative mass change", "rtol x 100",
-                     "grid 32", "At equal error the model is"):
+                     "grid 32", "grid 32, rtol x 10000", "At equal error the model is"):
         assert expected in report
     for figure in ("spacetime", "error_vs_time", "invariants", "spectra", "front"):
         assert (tmp_path / "run" / "report" / f"{figure}.png").stat().st_size > 1000

@@ -100,19 +100,22 @@ def _resample(u: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
 
 
 def _settings(recipe: Recipe) -> list[tuple[str, dict, int]]:
-    """``(label, solver settings, points per axis)``: the recipe's solver setting, three looser ones (``dt`` x 2,
-    4, 8 or tolerances x 1e2, 1e4, 1e6) and the recipe's setting on grids 2 and 4 times coarser than the one it
-    is solved on (where they keep at least 16 points an axis)."""
+    """``(label, solver settings, points per axis)``: the recipe's solver setting and three looser ones (``dt`` x 2,
+    4, 8 or tolerances x 1e2, 1e4, 1e6), each on the grid the recipe is solved on and on grids 2 and 4 times
+    coarser (where they keep at least 16 points an axis): a coarser grid allows a larger step."""
     solver = {key: value for key, value in recipe.solver.items() if key in ("method", "rtol", "atol", "dt", "clip")}
     n = recipe.grid.get("solve_n", recipe.grid["n"])
     key, factors = ("dt", (1, 2, 4, 8)) if "dt" in solver else ("rtol", (1, 1e2, 1e4, 1e6))
-    settings = []
+    looser = []
     for factor in factors:
         changed = {**solver, key: solver[key] * factor}
         if key == "rtol" and "atol" in solver:
             changed["atol"] = solver["atol"] * factor
-        settings.append((f"{key} x {factor:g}", changed, n))
-    settings += [(f"grid {n // f}", solver, n // f) for f in (2, 4) if n // f >= 16]
+        looser.append((factor, changed))
+    settings = [(f"{key} x {factor:g}", changed, n) for factor, changed in looser]
+    for m in (n // f for f in (2, 4) if n // f >= 16):
+        settings += [(f"grid {m}" + (f", {key} x {factor:g}" if factor != 1 else ""), changed, m)
+                     for factor, changed in looser]
     return settings
 
 
