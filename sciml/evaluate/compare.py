@@ -5,11 +5,10 @@ file (the solver's data): relative L2 error per rollout step, the conserved or d
 the learned rollout against the solver's (mass and energy for the NLSE, energy and enstrophy for
 Navier-Stokes vorticity), the spectra of truth and prediction, and cost: model inference time per
 trajectory against the recipe's equation solved over the same interval from the same state (the
-model's last input snapshot), at the recipe's setting, at looser ones (larger steps or tolerances)
-and on coarser grids (fields resampled spectrally), which traces the solver's accuracy-versus-cost
-front. The report says in one sentence whether,
-where and by how much the model is faster than the solver at equal error. Writes PNG figures and
-``report.md``.
+model's last input snapshot), at the recipe's setting and at looser ones (larger steps or tolerances),
+on the recipe's grid and on coarser ones (fields resampled spectrally), which traces the solver's
+accuracy-versus-cost front. The report says in one sentence whether, where and by how much the model
+is faster than the solver at equal error. Writes PNG figures and ``report.md``.
 """
 
 from __future__ import annotations
