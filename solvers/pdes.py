@@ -1,8 +1,9 @@
 """Periodic 1D PDEs for real fields, on the semilinear framework ``c_t = L c + N(c)``.
 
 The state is the real-FFT coefficient vector ``c = rfft(u) / n`` of shape ``(batch, n/2 + 1)``;
-``L`` is diagonal, ``N`` evaluates powers of ``u`` dealiased by zero padding
-(:func:`solvers.spectral.dealias.real_power`). Equations (``k`` the angular wavenumber):
+``L`` is diagonal, ``N`` evaluates powers of ``u`` dealiased by zero padding or, with
+``dealiasing="truncate"``, by Orszag's 2/3 (cubic: 1/2) rule (:func:`solvers.spectral.dealias.real_power`).
+Equations (``k`` the angular wavenumber):
 
 - viscous Burgers ``u_t + u u_x = nu u_xx``:           ``L = -nu k^2``, ``N = -(ik/2) F[u^2]``
 - KdV ``u_t + 6 u u_x + u_xxx = 0``:                  ``L = i k^3``,   ``N = -3 ik F[u^2]``
@@ -46,19 +47,19 @@ def _check(name: str, value: float, positive: bool = False) -> None:
         raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, got {value!r}")
 
 
-def burgers(grid: PeriodicGrid, viscosity: float = 0.1) -> SemilinearTerm:
+def burgers(grid: PeriodicGrid, viscosity: float = 0.1, dealiasing: str = "pad") -> SemilinearTerm:
     _check("viscosity", viscosity, positive=True)
     k = wavenumbers(grid)
-    square = real_power(grid.n, 2)
-    flux = (-0.5j * k).to(grid.complex_dtype)
-    return SemilinearTerm((-viscosity * k**2).to(grid.complex_dtype), lambda t, c: flux * square(c))
+    square = real_power(grid.n, 2, dealiasing)
+    return SemilinearTerm((-viscosity * k**2).to(grid.complex_dtype), lambda t, c: square(c),
+                          factor=(-0.5j * k).to(grid.complex_dtype))
 
 
-def kdv(grid: PeriodicGrid) -> SemilinearTerm:
+def kdv(grid: PeriodicGrid, dealiasing: str = "pad") -> SemilinearTerm:
     k = wavenumbers(grid)
-    square = real_power(grid.n, 2)
-    flux = (-3j * k).to(grid.complex_dtype)
-    return SemilinearTerm((1j * k**3).to(grid.complex_dtype), lambda t, c: flux * square(c))
+    square = real_power(grid.n, 2, dealiasing)
+    return SemilinearTerm((1j * k**3).to(grid.complex_dtype), lambda t, c: square(c),
+                          factor=(-3j * k).to(grid.complex_dtype))
 
 
 def convection(grid: PeriodicGrid, speed: float = 1.0, viscosity: float = 0.0) -> SemilinearTerm:
@@ -71,17 +72,19 @@ def convection(grid: PeriodicGrid, speed: float = 1.0, viscosity: float = 0.0) -
 
 
 def reaction_diffusion(grid: PeriodicGrid, diffusivity: float = 0.01, rate: float = 1.0,
-                       kind: str = "fisher") -> SemilinearTerm:
+                       kind: str = "fisher", dealiasing: str = "pad") -> SemilinearTerm:
     """Fisher-KPP (``kind="fisher"``, growth ``rate``) or Allen-Cahn (``kind="allen_cahn"``)."""
     _check("diffusivity", diffusivity, positive=True)
     _check("rate", rate)
     k = wavenumbers(grid)
     if kind == "fisher":
-        square = real_power(grid.n, 2)
-        return SemilinearTerm((-diffusivity * k**2 + rate).to(grid.complex_dtype), lambda t, c: -rate * square(c))
+        square = real_power(grid.n, 2, dealiasing)
+        return SemilinearTerm((-diffusivity * k**2 + rate).to(grid.complex_dtype), lambda t, c: square(c),
+                              factor=-float(rate))
     if kind == "allen_cahn":
-        cube = real_power(grid.n, 3)
-        return SemilinearTerm((-diffusivity * k**2 + 1.0).to(grid.complex_dtype), lambda t, c: -cube(c))
+        cube = real_power(grid.n, 3, dealiasing)
+        return SemilinearTerm((-diffusivity * k**2 + 1.0).to(grid.complex_dtype), lambda t, c: cube(c),
+                              factor=-1.0)
     raise ValueError(f"unknown reaction kind {kind!r}; allowed: fisher, allen_cahn")
 
 

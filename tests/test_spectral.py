@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from solvers.spectral import ExponentialFilter, NoDealiasing, PeriodicGrid, ZeroPadding, dealiasing
+from solvers.spectral.dealias import real_power
 
 
 def test_grid_points_and_wavenumbers():
@@ -52,6 +53,28 @@ def test_zero_padding_gives_the_exact_cubic_product():
     exact = ZeroPadding(n, factor=8)(c, cubic)  # far beyond alias-free: the exact projection
     assert (ZeroPadding(n, factor=2)(c, cubic) - exact).abs().max() < 1e-13
     assert (NoDealiasing(n)(c, cubic) - exact).abs().max() > 1e-2  # aliasing is real without it
+
+
+@pytest.mark.parametrize("power", [2, 3])
+def test_real_power_rules_are_alias_free(power):
+    """Both rules give the exact coefficients of ``u^p`` on the modes they keep (``m < n / (p + 1)`` for the
+    truncation, zero above); the plain product on the grid does not."""
+    n = 48
+    generator = torch.Generator().manual_seed(power)
+    c = torch.randn(3, n // 2 + 1, dtype=torch.complex128, generator=generator)
+    c[:, 0], c[:, -1] = c[:, 0].real, 0
+    u_fine = torch.fft.irfft(c, n=8 * n, norm="forward")
+    exact = torch.fft.rfft(u_fine**power, norm="forward")[:, : n // 2 + 1]  # the true projection
+    assert (real_power(n, power, "pad")(c) - exact).abs().max() < 1e-12
+    kept = math.ceil(n / (power + 1))
+    band = c.clone()
+    band[:, kept:] = 0
+    u_band = torch.fft.irfft(band, n=8 * n, norm="forward")
+    exact_band = torch.fft.rfft(u_band**power, norm="forward")[:, : n // 2 + 1]
+    truncated = real_power(n, power, "truncate")(c)
+    assert (truncated[:, :kept] - exact_band[:, :kept]).abs().max() < 1e-12 and not truncated[:, kept:].any()
+    plain = torch.fft.rfft(torch.fft.irfft(c, n=n, norm="forward") ** power, norm="forward")
+    assert (plain[:, :kept] - exact[:, :kept]).abs().max() > 1e-1  # aliasing is real without a rule
 
 
 def test_padding_round_trip():

@@ -133,12 +133,30 @@ class ExponentialFilter:
         return sigma * fft.forward(g(fft.inverse(sigma * c)))
 
 
-def real_power(n: int, power: int) -> Callable[[torch.Tensor], torch.Tensor]:
-    """``c -> F[u^power]`` for real-FFT coefficients ``c (..., n/2 + 1)``: evaluated on a grid padded by
-    ``(power + 1) / 2`` (3/2 for quadratic, 2 for cubic terms: alias-free) and truncated."""
+REAL_POWER_RULES = ("pad", "truncate")
+
+
+def real_power(n: int, power: int, rule: str = "pad") -> Callable[[torch.Tensor], torch.Tensor]:
+    """``c -> F[u^power]`` for real-FFT coefficients ``c (..., n/2 + 1)``, alias-free on the modes it returns.
+
+    ``rule="pad"``: ``u`` on a grid padded by ``(power + 1) / 2`` (3/2 for quadratic, 2 for cubic terms),
+    every mode kept. ``rule="truncate"``: Orszag's rule on the grid itself, the modes ``m >= n / (power + 1)``
+    (the 2/3 rule for quadratic terms) dropped from ``u`` and zeroed in the result: transforms of ``n``
+    points instead of ``(power + 1) n / 2``, a third of the modes (quadratic) left to the linear part."""
     _check_size(n, axes=(1,))
-    padded = 2 * math.ceil((power + 1) * n / 4)
+    if rule not in REAL_POWER_RULES:
+        raise ValueError(f"unknown dealiasing rule {rule!r}; allowed: {', '.join(REAL_POWER_RULES)}")
     modes = n // 2 + 1
+    if rule == "truncate":
+        kept = math.ceil(n / (power + 1))  # m = 0 .. kept - 1 satisfy m < n / (power + 1)
+
+        def truncated(c: torch.Tensor) -> torch.Tensor:
+            u = torch.fft.irfft(c[..., :kept], n=n, dim=-1, norm="forward")
+            return torch.nn.functional.pad(torch.fft.rfft(u**power, dim=-1, norm="forward")[..., :kept],
+                                           (0, modes - kept))
+
+        return truncated
+    padded = 2 * math.ceil((power + 1) * n / 4)
 
     def product(c: torch.Tensor) -> torch.Tensor:
         u = torch.fft.irfft(c, n=padded, dim=-1, norm="forward")
