@@ -172,6 +172,16 @@ def test_existing_complete_file_is_refused_and_kept(tmp_path, capsys):
      "unknown distribution 'gauss'"),
     (["generate", "nlse-soliton", "--out", "x.h5", "--set", "initial_condition.family=\"kink\""],
      "unknown initial_condition.family 'kink' for nlse; allowed: soliton"),
+    (["generate", "nlse-soliton", "--out", "x.h5", "--set", "parameters.nonlinarity=1.0"],
+     "unknown key(s) nonlinarity in [parameters] of nlse; allowed: nonlinearity"),
+    (["generate", "lorenz63", "--out", "x.h5", "--set", "parameters.sgima=10.0"],
+     "unknown key(s) sgima in [parameters] of lorenz63; allowed: sigma, rho, beta"),
+    (["generate", "lorenz96", "--out", "x.h5", "--set", "parameters.dimension=2"],
+     "[parameters] of lorenz96: Lorenz-96 dimension must be an integer >= 4, got 2"),
+    (["generate", "burgers", "--out", "x.h5", "--set", "parameters.viscosity=-1.0"],
+     "[parameters] of burgers: viscosity must be a positive finite number, got -1.0"),
+    (["generate", "burgers", "--out", "x.h5", "--set", "parameters.dealiasing=\"2/3\""],
+     "[parameters] of burgers: unknown dealiasing rule '2/3'; allowed: pad, truncate"),
     (["generate", "nlse-soliton", "--out", "x.h5", "--shard", "4/3"], "1 <= i <= k"),
     (["generate", "nlse-soliton", "--out", "/proc/forbidden/x.h5"], "cannot"),
     (["generate", "nlse-soliton", "--out", "x.h5", "--set", "novalue"], "--set takes key=value"),
@@ -180,7 +190,7 @@ def test_bad_generate_input(arguments, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli(arguments) == 2
     assert message in capsys.readouterr().err
-    assert not (tmp_path / "x.h5").exists()
+    assert not (tmp_path / "x.h5").exists() and not (tmp_path / "x.h5.partial").exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")

@@ -8,6 +8,9 @@ size, which makes the data bit-identical across batch sizes, shards and resumed 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import math
 from dataclasses import dataclass
 
@@ -69,6 +72,35 @@ def check(recipe: Recipe) -> None:
                           f"allowed: {', '.join(families[recipe.family])}")
     if recipe.system == "navier_stokes":
         navier_stokes_forcing(recipe.parameters, grid_of(recipe, solver=True))
+    else:
+        _check_parameters(recipe)
+
+
+def _check_parameters(recipe: Recipe) -> None:
+    """Raise :class:`RecipeError` unless the ``[parameters]`` of an NLSE, ODE or 1D PDE recipe are the
+    keyword arguments of its equation and the equation accepts their values (built once on a small grid)."""
+    system, parameters = recipe.system, recipe.parameters
+    if system in ("nlse", "nlse2d"):
+        allowed, build = ("nonlinearity",), lambda nonlinearity=1.0: _finite("nonlinearity", nonlinearity)
+    elif system in ODE_SYSTEMS:
+        build = systems.SYSTEMS[system]
+        allowed = tuple(field.name for field in dataclasses.fields(build))
+    else:
+        build = functools.partial(pdes.EQUATIONS[system], PeriodicGrid(1.0, 16))
+        allowed = tuple(inspect.signature(pdes.EQUATIONS[system]).parameters)[1:]
+    extra = set(parameters) - set(allowed)
+    if extra:
+        raise RecipeError(f"unknown key(s) {', '.join(sorted(extra))} in [parameters] of {system}; "
+                          f"allowed: {', '.join(allowed)}")
+    try:
+        build(**parameters)
+    except (TypeError, ValueError) as error:
+        raise RecipeError(f"[parameters] of {system}: {error}") from None
+
+
+def _finite(name: str, value) -> None:
+    if isinstance(value, bool) or not (isinstance(value, (int, float)) and math.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
 
 
 def navier_stokes_parameters(parameters: dict) -> dict:

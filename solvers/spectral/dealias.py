@@ -148,19 +148,21 @@ def real_power(n: int, power: int, rule: str = "pad") -> Callable[[torch.Tensor]
         raise ValueError(f"unknown dealiasing rule {rule!r}; allowed: {', '.join(REAL_POWER_RULES)}")
     modes = n // 2 + 1
     if rule == "truncate":
-        kept = math.ceil(n / (power + 1))  # m = 0 .. kept - 1 satisfy m < n / (power + 1)
+        kept = torch.arange(modes) < n / (power + 1)
+        masks = {}  # (device, dtype) -> the 0/1 mask in the real dtype of the coefficients
 
         def truncated(c: torch.Tensor) -> torch.Tensor:
-            u = torch.fft.irfft(c[..., :kept], n=n, dim=-1, norm="forward")
-            return torch.nn.functional.pad(torch.fft.rfft(u**power, dim=-1, norm="forward")[..., :kept],
-                                           (0, modes - kept))
+            mask = masks.get((c.device, c.dtype))
+            if mask is None:
+                mask = masks[c.device, c.dtype] = kept.to(device=c.device, dtype=c.real.dtype)
+            return fft.real_forward(fft.real_inverse(c * mask, n) ** power) * mask
 
         return truncated
     padded = 2 * math.ceil((power + 1) * n / 4)
 
     def product(c: torch.Tensor) -> torch.Tensor:
-        u = torch.fft.irfft(c, n=padded, dim=-1, norm="forward")
-        return torch.fft.rfft(u**power, dim=-1, norm="forward")[..., :modes]
+        u = fft.real_inverse(torch.nn.functional.pad(c, (0, padded // 2 + 1 - modes)), padded)
+        return fft.real_forward(u**power)[..., :modes]
 
     return product
 
