@@ -42,14 +42,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from pathlib import Path
 
 import neuralop
 import torch
 from neuralop.models import FNO as PeerFNO
-from operators_vs_neuralop import parameter_count, peak_memory, relative_l2, trainer
+from operators_vs_neuralop import parameter_count, peak_memory, relative_l2, step_times, trainer
 
 from sciml.data import generate, load, open_checked
 from sciml.evaluate import rollout
@@ -150,20 +149,6 @@ def step_closure(model: torch.nn.Module, steps: int | None = None):
     return trainer(model, steps, torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-4))
 
 
-def step_time(builders: dict, x, y, warmup: int, repeats: int) -> dict[str, float]:
-    steps = {name: step_closure(build()) for name, build in builders.items()}
-    for _ in range(warmup):
-        for step in steps.values():
-            step(x, y)
-    times = {name: [] for name in steps}
-    for i in range(repeats):
-        for name in (list(steps) if i % 2 == 0 else list(steps)[::-1]):
-            start = time.perf_counter()
-            steps[name](x, y)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
-
-
 def race(builders: dict, windows: Windows, u_test, budget: float, seconds_per_step: dict[str, float],
          batch_size: int = BATCH, checks: int = 1) -> dict[str, list[tuple]]:
     """Train every model for ``budget`` seconds of its own steps, in turn, on the same batches; the test error
@@ -235,7 +220,7 @@ def main() -> None:
         print("\n| pair | step ms ours | step ms theirs | ours/theirs | peak MiB ours | peak MiB theirs |")
         print("|---|---|---|---|---|---|")
         for mine, peer in (("FNO-ours", "FNO-theirs"), ("TFNO-matched", "TFNO-theirs")):
-            times = step_time({n: builders[n] for n in (mine, peer)}, x, y, args.warmup, args.repeats)
+            times = step_times({n: step_closure(builders[n]()) for n in (mine, peer)}, x, y, args.warmup, args.repeats)
             memory = [peak_memory(builders[n](), x, y) for n in (mine, peer)]
             a, b = times[mine] * 1e3, times[peer] * 1e3
             print(f"| {mine} / {peer} | {a:.1f} | {b:.1f} | {a / b:.2f} | {memory[0]:.0f} | {memory[1]:.0f} |",
@@ -250,11 +235,12 @@ def main() -> None:
         windows = Windows(u_train)
         chosen = {name: builders[name] for name in args.models}
         x, y = windows[torch.arange(BATCH)]
-        timing = step_time(chosen, x, y, 2, 3)
+        timing = step_times({n: step_closure(b()) for n, b in chosen.items()}, x, y, 2, 3)
         print(f"\n{len(windows)} training windows from {args.train} trajectories, {len(u_test)} test trajectories; "
               f"budget {args.budget:.0f} s of steps per model", flush=True)
         curves = race(chosen, windows, u_test, args.budget, timing, checks=args.checks)
-        print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) | at each part of the budget |")
+        print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) | "
+              "at each part of the budget |")
         print("|---|---|---|---|---|---|")
         for name, curve in curves.items():
             seconds, steps, error = curve[-1]
@@ -273,7 +259,7 @@ def main() -> None:
     batch = 4
     print(f"\n| model | parameters | step ms (batch {batch}, {n} x {n}) | peak MiB |")
     print("|---|---|---|---|")
-    timing = step_time(chosen, x[:batch], y[:batch], 1, 3)
+    timing = step_times({n: step_closure(b()) for n, b in chosen.items()}, x[:batch], y[:batch], 1, 3)
     for name, build in chosen.items():
         memory = peak_memory(build(), x[:batch], y[:batch])
         print(f"| {name} | {parameter_count(build()):,} | {timing[name] * 1e3:.0f} | {memory:.0f} |", flush=True)

@@ -119,8 +119,9 @@ def trainer(model: torch.nn.Module, steps: int | None = None, optimizer=None):
     return step
 
 
-def step_times(models: dict, x, y, warmup: int, repeats: int) -> dict[str, float]:
-    steps = {name: trainer(model) for name, model in models.items()}
+def step_times(steps: dict, x, y, warmup: int, repeats: int) -> dict[str, float]:
+    """Median seconds of ``steps[name](x, y)`` (training-step closures) over ``repeats`` after ``warmup``,
+    the models in turn, the order reversed every other round."""
     for _ in range(warmup):
         for step in steps.values():
             step(x, y)
@@ -202,7 +203,8 @@ def main() -> None:
     for kind in ("FNO", "TFNO"):
         names = (f"{kind}-ours", f"{kind}-theirs")
         counts = [parameter_count(build(n, rank)) for n in names]
-        times = step_times({n: build(n, rank) for n in names}, x[:BATCH], y[:BATCH], args.warmup, args.repeats)
+        times = step_times({n: trainer(build(n, rank)) for n in names}, x[:BATCH], y[:BATCH], args.warmup,
+                           args.repeats)
         memory = [peak_memory(build(n, rank), x[:BATCH], y[:BATCH]) for n in names]
         trained = train_and_test({n: build(n, rank) for n in names}, x, y, x_test, y_test, args.epochs)
         a, b = (times[n] * 1e3 for n in names)
