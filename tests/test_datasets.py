@@ -1,15 +1,14 @@
 """Recipes, generation, resume after a kill, shards and merge, inspection, torch datasets, bad input."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
 import pytest
 import torch
+from killing import killed_after
 
 from sciml.cli import main as cli
 from sciml.data import (DatasetFileError, InitialToTrajectory, OperatorPairs, RecipeError, TrajectoryWindows,
@@ -91,21 +90,7 @@ def test_killed_generation_resumes_without_loss_or_duplicates(tmp_path):
     command = [sys.executable, "-m", "sciml.cli", "generate", "lorenz63", "--samples", "96", "--batch-size", "16",
                "--quiet", "--out", str(out), *overrides]
     environment = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
-    process = subprocess.Popen(command, env=environment)
-    written = 0
-    deadline = time.time() + 120
-    while time.time() < deadline and process.poll() is None:
-        time.sleep(0.1)
-        if partial.exists():
-            try:
-                with h5py.File(partial, "r", locking=False) as handle:
-                    written = int(handle["done"][:].sum())
-            except (OSError, KeyError):
-                continue
-            if 16 <= written < 96:
-                break
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    written = killed_after(command, environment, partial, 16)
     assert 16 <= written < 96, f"the run was not caught mid-way ({written} samples written)"
     assert partial.exists() and not out.exists()
     assert subprocess.run(command, env=environment).returncode == 0

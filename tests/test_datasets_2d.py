@@ -4,15 +4,14 @@ and resume after a kill, inspect catching corrupted 2D invariants, bad recipe in
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
 import pytest
 import torch
+from killing import killed_after
 
 from sciml.cli import main as cli
 from sciml.data import export, generate, inspect, load, merge, open_checked
@@ -79,18 +78,7 @@ def test_killed_plane_generation_resumes_bit_identical(tmp_path):
     command += [item for key, value in overrides.items() for item in ("--set", f"{key}={value}")]
     # the same thread count as the reference below: MKL's small batched inverse real FFTs round by thread count
     environment = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE", OMP_NUM_THREADS=str(torch.get_num_threads()))
-    process = subprocess.Popen(command, env=environment)
-    written, deadline = 0, time.time() + 120
-    while time.time() < deadline and process.poll() is None and written < 16:
-        time.sleep(0.05)
-        if partial.exists():
-            try:
-                with h5py.File(partial, "r", locking=False) as handle:
-                    written = int(handle["done"][:].sum())
-            except (OSError, KeyError):
-                continue
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    written = killed_after(command, environment, partial, 16, poll=0.05)
     assert written == 16, f"the run was not caught between its two micro-batches ({written} samples written)"
     assert partial.exists() and not out.exists()
     assert subprocess.run(command, env=environment).returncode == 0 and not partial.exists()
