@@ -1,7 +1,7 @@
 """Learned models: Fourier layers, Fourier neural operators (dense, tensorized, multigrid-patched),
 multigrid neural operators, neural spectral methods, a mass-conserving output for any of them;
 physics-informed networks (PINN, Lagrangian PINN); piecewise-linear RNNs for dynamical-systems
-reconstruction, alone or as ensembles trained at once."""
+reconstruction, alone or as ensembles trained at once. The kinds by name: :mod:`.registry`."""
 
 from .checkpoint import BEST, LAST, load_checkpoint, read_checkpoint, save_checkpoint
 from .ensemble import RNNEnsemble

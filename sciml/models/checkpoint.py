@@ -22,13 +22,12 @@ import torch
 from torch import nn
 
 from .ensemble import RNNEnsemble
-from .mass_conserving import OPERATORS, MassConserving
+from .mass_conserving import MassConserving
 from .pinn import LPINN, PINN
-from .rnn import ALRNN, PLRNN, ShallowPLRNN
+from .registry import OPERATORS, RNN_MODELS
 
-MODELS: dict[str, type[nn.Module]] = {**OPERATORS, "MassConserving": MassConserving, "PLRNN": PLRNN,
-                                    "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN, "RNNEnsemble": RNNEnsemble,
-                                    "PINN": PINN, "LPINN": LPINN}
+MODELS: dict[str, type[nn.Module]] = {**OPERATORS, **RNN_MODELS, "MassConserving": MassConserving,
+                                    "RNNEnsemble": RNNEnsemble, "PINN": PINN, "LPINN": LPINN}
 LAST, BEST = "last.pt", "best.pt"
 FAULT = "SCIML_CHECKPOINT_FAULT"
 _writes = {"process": os.getpid(), "count": 0}  # writes by this process, for ``kill:N``

@@ -18,9 +18,7 @@ import copy
 import torch
 from torch import nn
 
-from .rnn import ALRNN, PLRNN, ShallowPLRNN
-
-RNN_MODELS: dict[str, type[nn.Module]] = {"PLRNN": PLRNN, "ShallowPLRNN": ShallowPLRNN, "ALRNN": ALRNN}
+from .registry import RNN_MODELS
 
 
 class _Call(nn.Module):

@@ -14,12 +14,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .fno import FNO, TFNO
-from .mgno import MgNO
-from .mgtfno import MGTFNO
-from .nsm import NSM
+from .registry import OPERATORS
 
-OPERATORS: dict[str, type[nn.Module]] = {"FNO": FNO, "TFNO": TFNO, "MGTFNO": MGTFNO, "MgNO": MgNO, "NSM": NSM}
 _TINY = 1e-30  # a zero prediction stays zero instead of dividing by zero
 
 
