@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from sciml.models import FACTORIZATIONS, FNO, MGTFNO, NSM, TFNO, MgNO, SpectralConv, load_checkpoint, save_checkpoint
+from sciml.models.pointwise import pointwise
 from solvers.spectral import contraction
 
 
@@ -101,6 +102,25 @@ def test_checkpoint_round_trip(tmp_path):
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("dimensions, bias", [(1, True), (2, True), (2, False), (3, True)])
+def test_pointwise_map_equals_the_1x1_convolution(dimensions, bias):
+    """Same initial parameters under a seed, the same outputs and gradients to rounding, one state dict."""
+    convolution = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}[dimensions]
+    torch.manual_seed(0)
+    layer = pointwise(5, 7, dimensions, bias).double()
+    torch.manual_seed(0)
+    reference = convolution(5, 7, 1, bias=bias).double()
+    assert all(torch.equal(a, b) for a, b in zip(layer.state_dict().values(), reference.state_dict().values()))
+    x = torch.randn(3, 5, *[6] * dimensions, dtype=torch.float64, requires_grad=True)
+    ours, theirs = layer(x), reference(x)
+    assert ours.shape == theirs.shape == (3, 7, *[6] * dimensions) and torch.allclose(ours, theirs, atol=1e-14)
+    weight = torch.randn_like(ours)
+    grads = [torch.autograd.grad((out * weight).sum(), [x, *module.parameters()]) for out, module in
+             ((ours, layer), (theirs, reference))]
+    assert all(torch.allclose(a, b, atol=1e-12) for a, b in zip(*grads))
+    reference.load_state_dict(layer.state_dict())  # checkpoints of either load into the other
 
 
 def test_modes_are_checked_per_axis():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .pointwise import pointwise
 from .spectral_conv import SpectralConv
 
 
@@ -30,11 +31,11 @@ class FNO(nn.Module):
                            layers=layers, projection=projection, factorization=factorization, rank=rank,
                            coordinates=coordinates, padding=padding)
         self.dimensions = len(modes)
-        convolution = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[self.dimensions]
-        self.lift = convolution(in_channels + (self.dimensions if coordinates else 0), width, 1)
+        d = self.dimensions
+        self.lift = pointwise(in_channels + (d if coordinates else 0), width, d)
         self.spectral = nn.ModuleList(SpectralConv(width, width, modes, factorization, rank) for _ in range(layers))
-        self.pointwise = nn.ModuleList(convolution(width, width, 1) for _ in range(layers))
-        self.project = nn.Sequential(convolution(width, projection, 1), nn.GELU(), convolution(projection, out_channels, 1))
+        self.pointwise = nn.ModuleList(pointwise(width, width, d) for _ in range(layers))
+        self.project = nn.Sequential(pointwise(width, projection, d), nn.GELU(), pointwise(projection, out_channels, d))
 
     def _with_coordinates(self, x: torch.Tensor) -> torch.Tensor:
         space = x.shape[2:]

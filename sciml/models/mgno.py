@@ -19,6 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .pointwise import pointwise
+
 
 class MgConv(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, levels: int, dimensions: int, padding: str):
@@ -61,13 +63,13 @@ class MgNO(nn.Module):
             raise ValueError("in_channels, out_channels, width, layers and levels must be >= 1")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, width=width, layers=layers,
                            levels=levels, dimensions=dimensions, padding=padding, bias_resolution=bias_resolution)
-        conv = {1: nn.Conv1d, 2: nn.Conv2d}[dimensions]
         channels = [in_channels] + [width] * layers
         self.cycles = nn.ModuleList(MgConv(a, b, levels, dimensions, padding) for a, b in zip(channels, channels[1:]))
-        self.pointwise = nn.ModuleList(conv(a, b, 1, bias=False) for a, b in zip(channels, channels[1:]))
+        self.pointwise = nn.ModuleList(pointwise(a, b, dimensions, bias=False)
+                                       for a, b in zip(channels, channels[1:]))
         self.bias = nn.ParameterList(nn.Parameter(torch.zeros((1, width) + (bias_resolution,) * dimensions))
                                      for _ in range(layers))
-        self.output = conv(width, out_channels, 1)
+        self.output = pointwise(width, out_channels, dimensions)
 
     def forward(self, x: torch.Tensor, **_) -> torch.Tensor:
         """``x``; other batch entries (targets) are ignored, so ``model(**batch)`` works."""

@@ -21,6 +21,8 @@ from torch import nn
 from solvers.spectral import contraction
 from solvers.spectral.bases import ChebyshevBasis
 
+from .pointwise import pointwise
+
 KINDS = ("chebyshev", "fourier")
 
 
@@ -75,12 +77,11 @@ class NSM(nn.Module):
         self.config = dict(in_channels=in_channels, out_channels=out_channels, kinds=list(kinds), modes=list(modes),
                            width=width, layers=layers)
         coordinates = sum(1 if kind == "chebyshev" else 2 for kind in kinds)
-        convolution = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[len(kinds)]
-        self.lift = convolution(in_channels + coordinates, width, 1)
+        d = len(kinds)
+        self.lift = pointwise(in_channels + coordinates, width, d)
         self.spectral = nn.ModuleList(NSMConv(width, width, kinds, modes) for _ in range(layers))
-        self.pointwise = nn.ModuleList(convolution(width, width, 1) for _ in range(layers))
-        self.project = nn.Sequential(convolution(width, 2 * width, 1), nn.GELU(),
-                                     convolution(2 * width, out_channels, 1))
+        self.pointwise = nn.ModuleList(pointwise(width, width, d) for _ in range(layers))
+        self.project = nn.Sequential(pointwise(width, 2 * width, d), nn.GELU(), pointwise(2 * width, out_channels, d))
 
     def coordinates(self, grid: tuple[int, ...], dtype: torch.dtype, device=None) -> torch.Tensor:
         """Coordinate channels ``(channels, *grid)`` of the collocation grid."""
