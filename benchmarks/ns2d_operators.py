@@ -186,10 +186,15 @@ def race(builders: dict, windows: Windows, u_test, budget: float, seconds_per_st
 
 
 def upsample(u: torch.Tensor, n: int) -> torch.Tensor:
-    """``(..., m, m)`` real fields to ``(..., n, n)`` by zero-padding their Fourier series."""
-    c = torch.fft.fftn(u.double(), dim=(-2, -1), norm="forward")
-    padded = ZeroPadding(tuple(u.shape[-2:]), factor=n / u.shape[-1]).pad(c)
-    return torch.fft.ifftn(padded, dim=(-2, -1), norm="forward").real.float()
+    """``(samples, ..., m, m)`` real fields to ``(samples, ..., n, n)`` by zero-padding their Fourier series,
+    a few samples at a time (the complex double spectra of all would not fit in memory)."""
+    padding = ZeroPadding(tuple(u.shape[-2:]), factor=n / u.shape[-1])
+
+    def fine(part: torch.Tensor) -> torch.Tensor:
+        c = torch.fft.fftn(part.double(), dim=(-2, -1), norm="forward")
+        return torch.fft.ifftn(padding.pad(c), dim=(-2, -1), norm="forward").real.float()
+
+    return torch.cat([fine(part) for part in u.split(4)])
 
 
 def main() -> None:
