@@ -10,7 +10,8 @@ Data from our ``lorenz63`` / ``rossler`` recipe with the reference conventions: 
 ``train_teacher_forcing`` as in the reference AL-RNN set-up (identity forcing, ``--alpha`` 1, every
 ``--interval`` steps, noise 0.05) with RAdam ``--lr`` 2e-3 -> 1e-5 (the reference: 1e-3 over 2,000
 epochs; here the decay runs over ``--epochs`` or ``--minutes`` of wall time, model selection included,
-whichever ends first) and batches of ``--batch`` 64 sequences, 50 an epoch, the forcing segments
+whichever ends first) and batches of ``--batch`` 64 sequences (``--sequence`` steps each, the system's by
+default), ``--batches`` 50 an epoch, the forcing segments
 compiled by ``torch.compile`` (``--compile``; eager by default). ``--seeds K`` trains K models (seeds
 ``--seed`` .. ``--seed + K - 1``) at once as one :class:`RNNEnsemble`. Model selection
 (:mod:`sciml.train.selection`): every ``--select-every`` epochs and at the end each model generates
@@ -88,11 +89,6 @@ def main() -> None:
     parser.add_argument("--alpha", default="1.0", help="forcing strength in [0, 1] or 'adaptive'")
     parser.add_argument("--lr", type=float, nargs=2, default=(2e-3, 1e-5), help="initial and final learning rate")
     parser.add_argument("--clip", type=float, default=float("inf"), help="largest gradient norm of each model")
-    parser.add_argument("--statistics", type=float, default=0.0,
-                        help="weight of the free-running statistics loss (mean and covariance of free runs)")
-    parser.add_argument("--statistics-steps", type=int, default=100, help="length of those free runs")
-    parser.add_argument("--smoothing", type=int, default=1,
-                        help="centred moving average over this many steps of the forcing signal (1: none)")
     parser.add_argument("--noise", type=float, default=0.05, help="Gaussian noise on the forcing signal")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--batches", type=int, default=50, help="batches an epoch")
@@ -123,8 +119,7 @@ def main() -> None:
                                   learning_rate=args.lr[0],
                                   final_learning_rate=args.lr[1], time_limit=60 * args.minutes, compile=args.compile,
                                   seed=args.seed, gradient_clip=args.clip, final_interval=args.final_interval,
-                                  noise=args.noise, statistics=args.statistics,
-                                  statistics_steps=args.statistics_steps, smoothing=args.smoothing)
+                                  noise=args.noise)
     selection = CheckpointSelection(ensemble, train, SelectionConfig(every=args.select_every, steps=args.select_steps,
                                                                      chaotic=args.chaotic))
     start = time.perf_counter()
@@ -166,8 +161,7 @@ def main() -> None:
                      "subregions": len(symbolic_graph(member.region(orbits[k])).symbols)})
     print(f"\n{args.system}: {type(models[0]).__name__} {models[0].config}, {args.seeds} seeds at once, sequence "
           f"{config.sequence}, interval {args.interval}{f' -> {args.final_interval}' if args.final_interval else ''}, "
-          f"alpha {args.alpha}, lr {args.lr[0]:g} -> {args.lr[1]:g}, clip {args.clip:g}, noise {args.noise}, smoothing {args.smoothing}, statistics {args.statistics:g} "
-          f"x {args.statistics_steps} steps, batch "
+          f"alpha {args.alpha}, lr {args.lr[0]:g} -> {args.lr[1]:g}, clip {args.clip:g}, noise {args.noise}, batch "
           f"{args.batch}: {epochs} of {args.epochs} epochs, {wall:.0f} s with selection ({seconds:.0f} s training, "
           f"{seconds / epochs:.2f} s an epoch of {config.batches_per_epoch} x {args.batch} sequences for all seeds); "
           f"solver lambda_max {true_lyapunov:.3f}; selected seed {args.seed + selected}\n")

@@ -23,6 +23,8 @@ def main(path: str) -> None:
     for match in LINE.finditer(open(path).read()):
         epoch, seed, _, divergence, spectra, exponent = match.groups()
         checks[int(seed)].append((int(epoch), float(divergence), float(spectra), float(exponent)))
+    if not checks:
+        sys.exit(f"{path}: no selection checks")
     last = max(epoch for seed in checks.values() for epoch, *_ in seed)
     print(f"{path}: {len(checks)} seeds, checks up to epoch {last}\n")
     for seed, rows in sorted(checks.items()):  # chaotic (+) and non-chaotic (-) checks, epoch by epoch

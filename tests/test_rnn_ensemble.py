@@ -10,7 +10,7 @@ import torch
 
 from sciml.models import ALRNN, PLRNN, RNNEnsemble, ShallowPLRNN, load_checkpoint, read_checkpoint, save_checkpoint
 from sciml.train.selection import CheckpointSelection, SelectionConfig
-from sciml.train.teacher_forcing import TeacherForcingConfig, _interval, _statistics_mismatch, train_teacher_forcing
+from sciml.train.teacher_forcing import TeacherForcingConfig, _interval, train_teacher_forcing
 from solvers.integrators import solve
 from solvers.systems import Lorenz63
 
@@ -37,7 +37,6 @@ def _members(build, count: int) -> list:
 def test_ensemble_training_equals_separate_trainings(build, lorenz):
     config = TeacherForcingConfig(epochs=2, batches_per_epoch=3, batch_size=4, sequence=23, interval=5,
                                   alpha="adaptive", alpha_every=2, learning_rate=1e-2, gradient_clip=0.5,
-                                  statistics=0.3, statistics_steps=6,
                                   l1=1e-3 if "W" in dict(build().named_parameters()) else 0.0, seed=3)
     models = _members(build, 3)
     ensemble = RNNEnsemble.stack(copy.deepcopy(models))
@@ -95,32 +94,6 @@ def test_bad_input_gets_clear_errors(lorenz):
         SelectionConfig(steps=100, drop=100)
     annealed = TeacherForcingConfig(interval=8, final_interval=32)
     assert [_interval(annealed, f) for f in (0.0, 0.5, 1.0, 2.0)] == [8, 16, 32, 32]  # geometric growth
-
-
-def test_free_running_statistics_of_a_contracting_map():
-    """``z_t = a^t z_0``: over ``S`` steps and the batch, mean ``c1 <z0>`` and second moment ``c2 <z0 z0^T>``
-    with ``c1 = mean_t a^t``, ``c2 = mean_t a^2t``; the mismatch is their squared distance from the data's."""
-    models = _members(BUILDERS[0], 2)
-    for model, a in zip(models, (0.5, 0.9)):
-        with torch.no_grad():
-            model.A.fill_(a)
-            model.W.zero_()
-    ensemble = RNNEnsemble.stack(models)
-    z0, steps = torch.randn(2, 5, 8, dtype=torch.float64), 7
-    mean, covariance = torch.tensor([0.1, -0.2, 0.3]).double(), torch.eye(3).double() * 0.8
-    got = _statistics_mismatch(ensemble, z0, steps, mean, covariance)
-    for k, a in enumerate((0.5, 0.9)):
-        powers = a ** torch.arange(1, steps + 1, dtype=torch.float64)
-        x0, n = z0[k, :, :3], 5 * steps
-        first = powers.mean() * x0.mean(0)
-        second = (powers**2).mean() * (x0.mT @ x0) / 5
-        moments = (second - torch.outer(first, first)) * n / (n - 1)
-        expected = (first - mean).square().mean() + (moments - covariance).square().mean()
-        assert float(got[k].detach()) == pytest.approx(float(expected), rel=1e-12)
-    got.sum().backward()
-    assert all(float(p.grad.abs().sum()) > 0 for name, p in ensemble.stacked.items() if name in ("A", "W"))
-    with pytest.raises(ValueError, match="statistics must be >= 0"):
-        TeacherForcingConfig(statistics=-1.0)
 
 
 def test_selection_ranks_collapsed_orbits_last(lorenz):

@@ -135,16 +135,8 @@ class RNNEnsemble(nn.Module):
         """Free runs from ``x0 (K, batch, N)``: latent states ``(K, batch, steps + 1, M)`` and their observations."""
         if x0.ndim != 3 or x0.shape[0] != self.members:
             raise ValueError(f"x0 must be ({self.members}, batch, {self.observed}), got {tuple(x0.shape)}")
-        latent = self.run(self._broadcast("initial_state", x0), steps)
-        return latent, self.observe(latent)
-
-    def run(self, z0: torch.Tensor, steps: int) -> torch.Tensor:
-        """Free runs from latent states ``z0 (K, batch, M)``: ``(K, batch, steps + 1, M)``."""
-        return self._broadcast("run", z0, steps)
-
-    def observe(self, z: torch.Tensor) -> torch.Tensor:
-        """Latent states ``(K, ..., M)`` -> observations ``(K, ..., N)``."""
-        return self._broadcast("observe", z)
+        latent = self._broadcast("run", self._broadcast("initial_state", x0), steps)
+        return latent, self._broadcast("observe", latent)
 
     def compile_segments(self) -> None:
         """Compile the members' forcing segment (``torch.compile``), shared by all members."""

@@ -49,12 +49,9 @@ class TeacherForcingConfig:
     alpha_every: int = 5
     gamma: float = 0.999
     noise: float = 0.05
-    smoothing: int = 1
     l1: float = 0.0
     gradient_clip: float = math.inf
     final_interval: int | None = None
-    statistics: float = 0.0
-    statistics_steps: int = 100
     time_limit: float = math.inf
     compile: bool = False
     seed: int = 0
@@ -64,11 +61,6 @@ class TeacherForcingConfig:
             raise ValueError(f"alpha must be 'adaptive' or a number in [0, 1], got {self.alpha!r}")
         at_least(self, 1, ("epochs", "batches_per_epoch", "batch_size", "alpha_every", "interval"))
         at_least(self, 2, ("sequence",))
-        at_least(self, 1, ("statistics_steps",))
-        if self.smoothing < 1 or self.smoothing % 2 == 0:
-            raise ValueError(f"smoothing must be an odd number of steps >= 1, got {self.smoothing!r}")
-        if not self.statistics >= 0:
-            raise ValueError(f"statistics must be >= 0, got {self.statistics!r}")
         if self.final_interval is not None:
             at_least(self, 1, ("final_interval",))
         if not self.gradient_clip > 0:
@@ -111,24 +103,6 @@ def _clip_per_member(ensemble: RNNEnsemble, largest: float) -> None:
     scale = (largest / norms.clamp_min(1e-12)).clamp_max(1.0)
     for g in grads:
         g.mul_(scale.view(-1, *([1] * (g.ndim - 1))))
-
-
-def _moving_average(trajectory: torch.Tensor, width: int) -> torch.Tensor:
-    """Centred moving average over ``width`` (odd) steps of ``trajectory (T, N)``, the ends repeated."""
-    if width == 1:
-        return trajectory
-    padded = torch.nn.functional.pad(trajectory.T[None], (width // 2, width // 2), mode="replicate")
-    return torch.nn.functional.avg_pool1d(padded, width, stride=1)[0].T
-
-
-def _statistics_mismatch(ensemble: RNNEnsemble, z0: torch.Tensor, steps: int, mean: torch.Tensor,
-                         covariance: torch.Tensor) -> torch.Tensor:
-    """Free runs of ``steps`` from ``z0 (K, batch, M)``: the mean squared difference of their observed mean
-    and covariance (over batch and time) from the data's ``mean (N,)`` and ``covariance (N, N)``, ``(K,)``."""
-    x = ensemble.observe(ensemble.run(z0, steps)[:, :, 1:]).flatten(1, 2)  # (K, batch * steps, N)
-    centred = x - x.mean(1, keepdim=True)
-    moments = centred.mT @ centred / (x.shape[1] - 1)
-    return (x.mean(1) - mean).square().mean(-1) + (moments - covariance).square().mean((-2, -1))
 
 
 def _interval(config: TeacherForcingConfig, fraction: float) -> int:
@@ -180,8 +154,6 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
         if "callback" in own:
             callback.load_state_dict(own["callback"])
     history, offsets = session.history, torch.arange(config.sequence)
-    mean, covariance = trajectory.mean(0), torch.cov(trajectory.T)
-    smoothed = _moving_average(trajectory, config.smoothing)
     # the decay reaches final_learning_rate at the last epoch: a budget of epochs - 1 steps
     ratio = config.final_learning_rate / config.learning_rate
     budget = Budget(max(1, config.epochs - 1), config.time_limit)
@@ -189,9 +161,8 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
 
     def window(generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         starts = torch.randint(0, trajectory.shape[0] - config.sequence, (config.batch_size,), generator=generator)
-        indices = starts[:, None] + offsets
-        x, signal = trajectory[indices], smoothed[indices]  # (batch, sequence, N)
-        return x, signal + config.noise * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+        x = trajectory[starts[:, None] + offsets]  # (batch, sequence, N)
+        return x, x + config.noise * torch.randn(x.shape, generator=generator, dtype=x.dtype)
 
     def sync() -> None:  # the trained weights back into the caller's single model
         if single:
@@ -209,9 +180,6 @@ def train_teacher_forcing(model, trajectory: torch.Tensor, config: TeacherForcin
             losses = (predictions - x[:, :, 1:]).square().mean((1, 2, 3))
             if config.l1:
                 losses = losses + config.l1 * _l1_penalty(ensemble)
-            if config.statistics:
-                losses = losses + config.statistics * _statistics_mismatch(
-                    ensemble, states[:, :, -1].detach(), config.statistics_steps, mean, covariance)
             optimizer.zero_grad(set_to_none=True)
             losses.sum().backward()
             if config.gradient_clip < math.inf:
