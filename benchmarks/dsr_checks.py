@@ -4,7 +4,8 @@ Reads the lines ``epoch E seed S: loss L, training D_stsp D, D_H H, lambda_max X
 each third of the run (the learning rate decays exponentially over it), how many checks found a chaotic
 model (lambda_max > 0 on the training-data run), how many chaotic -> non-chaotic transitions (collapses)
 happened between consecutive checks of one seed, and the median training D_stsp and D_H of the chaotic and
-the collapsed checks; first each seed's checks as a line of + (chaotic) and - (not). Run: ``python benchmarks/dsr_checks.py LOG``.
+the collapsed checks; first each seed's checks as a line of + (chaotic) and - (not).
+Run: ``python benchmarks/dsr_checks.py LOG``.
 """
 
 from __future__ import annotations
