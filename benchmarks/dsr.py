@@ -10,7 +10,8 @@ Data from our ``lorenz63`` / ``rossler`` recipe with the reference conventions: 
 ``train_teacher_forcing`` as in the reference AL-RNN set-up (identity forcing, ``--alpha`` 1, every
 ``--interval`` steps, noise 0.05) with RAdam ``--lr`` 2e-3 -> 1e-5 (the reference: 1e-3 over 2,000
 epochs; here the decay runs over ``--epochs`` or ``--minutes`` of wall time, model selection included,
-whichever ends first) and batches of ``--batch`` 64 sequences, 50 an epoch, the forcing segments
+whichever ends first) and batches of ``--batch`` 64 sequences (``--sequence`` steps each, the system's by
+default), ``--batches`` 50 an epoch, the forcing segments
 compiled by ``torch.compile`` (``--compile``; eager by default). ``--seeds K`` trains K models (seeds
 ``--seed`` .. ``--seed + K - 1``) at once as one :class:`RNNEnsemble`. Model selection
 (:mod:`sciml.train.selection`): every ``--select-every`` epochs and at the end each model generates
@@ -90,6 +91,8 @@ def main() -> None:
     parser.add_argument("--clip", type=float, default=float("inf"), help="largest gradient norm of each model")
     parser.add_argument("--noise", type=float, default=0.05, help="Gaussian noise on the forcing signal")
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--batches", type=int, default=50, help="batches an epoch")
+    parser.add_argument("--sequence", type=int, help="steps of each training sequence (default: the system's)")
     parser.add_argument("--select-every", type=int, default=10, help="epochs between model-selection checks")
     parser.add_argument("--select-steps", type=int, default=20_000, help="steps generated for each check")
     parser.add_argument("--chaotic", action=argparse.BooleanOptionalAction, default=True,
@@ -112,7 +115,8 @@ def main() -> None:
     ensemble = RNNEnsemble.stack(models)
     alpha = args.alpha if args.alpha == "adaptive" else float(args.alpha)
     config = TeacherForcingConfig(epochs=args.epochs, interval=args.interval, alpha=alpha, batch_size=args.batch,
-                                  sequence=settings["sequence"], learning_rate=args.lr[0],
+                                  sequence=args.sequence or settings["sequence"], batches_per_epoch=args.batches,
+                                  learning_rate=args.lr[0],
                                   final_learning_rate=args.lr[1], time_limit=60 * args.minutes, compile=args.compile,
                                   seed=args.seed, gradient_clip=args.clip, final_interval=args.final_interval,
                                   noise=args.noise)

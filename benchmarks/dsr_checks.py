@@ -4,7 +4,8 @@ Reads the lines ``epoch E seed S: loss L, training D_stsp D, D_H H, lambda_max X
 each third of the run (the learning rate decays exponentially over it), how many checks found a chaotic
 model (lambda_max > 0 on the training-data run), how many chaotic -> non-chaotic transitions (collapses)
 happened between consecutive checks of one seed, and the median training D_stsp and D_H of the chaotic and
-the collapsed checks. Run: ``python benchmarks/dsr_checks.py LOG``.
+the collapsed checks; first each seed's checks as a line of + (chaotic) and - (not).
+Run: ``python benchmarks/dsr_checks.py LOG``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ def main(path: str) -> None:
     for match in LINE.finditer(open(path).read()):
         epoch, seed, _, divergence, spectra, exponent = match.groups()
         checks[int(seed)].append((int(epoch), float(divergence), float(spectra), float(exponent)))
+    if not checks:
+        sys.exit(f"{path}: no selection checks")
     last = max(epoch for seed in checks.values() for epoch, *_ in seed)
     print(f"{path}: {len(checks)} seeds, checks up to epoch {last}\n")
+    for seed, rows in sorted(checks.items()):  # chaotic (+) and non-chaotic (-) checks, epoch by epoch
+        print(f"seed {seed}  " + " ".join("+" if exponent > 0 else "-" for *_, exponent in rows))
+    print()
     print("| part of the run | checks | chaotic | collapses | median D_stsp / D_H chaotic | collapsed |")
     print("|---|---|---|---|---|---|")
     for third in range(3):
