@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import torch
-from ns2d_operators import Windows, load_data, ours, race, rank_for, step_closure, theirs
+from ns2d_operators import WIDTH, Windows, load_data, ours, race, rank_for, step_closure, theirs
 from operators_vs_neuralop import parameter_count, step_times
 
 torch.set_num_threads(1)
@@ -31,7 +31,7 @@ def rescaled(model, target):
 
 
 small = rank_for(parameter_count(ours("FNO")) // 11)
-glorot = (2 / (20 + 20)) ** 0.5
+glorot = (2 / (WIDTH + WIDTH)) ** 0.5  # neuraloperator's init_std for C_in = C_out = WIDTH
 builders = {"TFNO-ours": lambda: ours("TFNO", small),
             "TFNO-ours-glorot": lambda: rescaled(ours("TFNO", small), glorot),
             "TFNO-theirs": lambda: theirs("TFNO")}
