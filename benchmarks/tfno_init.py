@@ -5,7 +5,8 @@ held out, ``BUDGET`` seconds of each model's own steps, test error at each third
 fewer parameters than the FNO) as initialised (the reconstructed weight at the FNO reference scale
 ``1 / (C_in C_out)``), the same with its Tucker cores rescaled so the reconstructed weight has
 neuraloperator's Glorot-like rms ``sqrt(2 / (C_in + C_out))``, and neuraloperator's TFNO (Tucker 0.1).
-Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/tfno_init.py 600`` (the ``ns2d`` file of
+Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/tfno_init.py 600 [MODEL ...]`` (default the three
+TFNOs; ``FNO-ours`` is the dense reference; the ``ns2d`` file of
 ``ns2d_operators.py``'s RESULTS entry at /tmp/ns16/ns2d.h5). Written 2026-12-03.
 """
 
@@ -32,15 +33,16 @@ def rescaled(model, target):
 
 small = rank_for(parameter_count(ours("FNO")) // 11)
 glorot = (2 / (WIDTH + WIDTH)) ** 0.5  # neuraloperator's init_std for C_in = C_out = WIDTH
-builders = {"TFNO-ours": lambda: ours("TFNO", small),
+builders = {"FNO-ours": lambda: ours("FNO"), "TFNO-ours": lambda: ours("TFNO", small),
             "TFNO-ours-glorot": lambda: rescaled(ours("TFNO", small), glorot),
             "TFNO-theirs": lambda: theirs("TFNO")}
+builders = {name: builders[name] for name in (sys.argv[2:] or list(builders)[1:])}
 u = load_data(Path("/tmp/ns16/ns2d.h5"), 1100, [])
 windows, u_test = Windows(u[:1000]), u[1000:]
 x, y = windows[torch.arange(20)]
 timing = step_times({n: step_closure(b()) for n, b in builders.items()}, x, y, 2, 3)
 print(f"budget {budget} s, load {os.getloadavg()[0]:.2f}", flush=True)
-curves = race(builders, windows, u_test, budget, timing, checks=3)
+curves = race(builders, windows, u_test, budget, timing, checks=3 if len(builders) > 2 else 1)
 for name, curve in curves.items():
     print(name, parameter_count(builders[name]()), [(round(s), n, round(e, 4)) for s, n, e in curve], flush=True)
 print(f"load {os.getloadavg()[0]:.2f}")
