@@ -31,6 +31,15 @@ def test_rank_is_a_fraction_of_the_dense_parameter_count(factorization, rank):
     assert 0.03 * dense <= count <= rank * dense * 1.1
 
 
+@pytest.mark.parametrize("factorization, expected", [("dense", 1 / (20 * 20)), ("cp", math.sqrt(2 / 40)),
+                                                     ("tucker", math.sqrt(2 / 40)), ("tt", math.sqrt(2 / 40))])
+def test_initial_weight_scale(factorization, expected):
+    """rms |W| of the (reconstructed) weight: the FNO reference scale dense, Glorot-like factorized."""
+    torch.manual_seed(0)
+    weight = SpectralConv(20, 20, (12, 7), factorization=factorization, rank=0.1).dense_weight()
+    assert weight.abs().square().mean().sqrt().item() == pytest.approx(expected, rel=0.25)
+
+
 @pytest.mark.parametrize("factorization", FACTORIZATIONS)
 def test_spectral_conv_gradcheck(factorization):
     torch.manual_seed(1)
