@@ -52,7 +52,8 @@ from operators_vs_neuralop import parameter_count, peak_memory, relative_l2, ste
 
 from sciml.data import generate, load, open_checked
 from sciml.evaluate import rollout
-from sciml.models import FNO, MGTFNO, NSM, TFNO, MgNO
+from sciml.models import FNO, LAST, MGTFNO, NSM, TFNO, MgNO, save_checkpoint
+from sciml.models.registry import OPERATORS
 from solvers.spectral import ZeroPadding
 
 HISTORY, MODES, WIDTH, LAYERS, PROJECTION, BATCH, LR = 10, 12, 20, 4, 128, 20, 1e-3
@@ -150,9 +151,10 @@ def step_closure(model: torch.nn.Module, steps: int | None = None):
 
 
 def race(builders: dict, windows: Windows, u_test, budget: float, seconds_per_step: dict[str, float],
-         batch_size: int = BATCH, checks: int = 1) -> dict[str, list[tuple]]:
+         batch_size: int = BATCH, checks: int = 1) -> tuple[dict[str, list[tuple]], dict[str, torch.nn.Module]]:
     """Train every model for ``budget`` seconds of its own steps, in turn, on the same batches; the test error
-    after each of ``checks`` equal parts of the budget: ``{name: [(seconds, steps, error), ...]}``."""
+    after each of ``checks`` equal parts of the budget and the trained models:
+    ``({name: [(seconds, steps, error), ...]}, {name: model})``."""
     built = {name: build() for name, build in builders.items()}
     planned = {name: max(1, int(budget / seconds_per_step[name])) for name in built}
     steps = {name: step_closure(model, planned[name]) for name, model in built.items()}
@@ -182,7 +184,16 @@ def race(builders: dict, windows: Windows, u_test, budget: float, seconds_per_st
                           flush=True)
     for name, model in built.items():
         curves[name].append((spent[name], taken[name], test_error(model, u_test)))
-    return curves
+    return curves, built
+
+
+def save_runs(trained: dict[str, torch.nn.Module], folder: Path, data: Path) -> None:
+    """Each of our models as an operator run ``folder/NAME`` (10 snapshots in, lag 1), for ``sciml evaluate``."""
+    for name, model in trained.items():
+        if type(model).__name__ in OPERATORS:
+            path = save_checkpoint(model, folder / name / LAST, family="operator",
+                                   metadata={"data": str(data), "lag": 1, "history": HISTORY})
+            print(f"saved {name} to {path.parent}", flush=True)
 
 
 def upsample(u: torch.Tensor, n: int) -> torch.Tensor:
@@ -212,6 +223,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--save", type=Path, help="budget part: our trained models as runs SAVE/NAME that "
+                        "`sciml evaluate` reads (neuraloperator's are not saved)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     fno_parameters = parameter_count(ours("FNO"))
@@ -243,7 +256,9 @@ def main() -> None:
         timing = step_times({n: step_closure(b()) for n, b in chosen.items()}, x, y, 2, 3)
         print(f"\n{len(windows)} training windows from {args.train} trajectories, {len(u_test)} test trajectories; "
               f"budget {args.budget:.0f} s of steps per model", flush=True)
-        curves = race(chosen, windows, u_test, args.budget, timing, checks=args.checks)
+        curves, trained = race(chosen, windows, u_test, args.budget, timing, checks=args.checks)
+        if args.save:
+            save_runs(trained, args.save, args.data)
         print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) | "
               "at each part of the budget |")
         print("|---|---|---|---|---|---|")
@@ -270,7 +285,7 @@ def main() -> None:
         print(f"| {name} | {parameter_count(build()):,} | {timing[name] * 1e3:.0f} | {memory:.0f} |", flush=True)
     if args.budget <= 0:  # memory and step time only
         return
-    curves = race(chosen, windows, fine_test, args.budget, timing, batch)
+    curves, _ = race(chosen, windows, fine_test, args.budget, timing, batch)
     print("\n| model | steps in budget | test rel. L2 (rollout, 256 x 256) |")
     print("|---|---|---|")
     for name, curve in curves.items():

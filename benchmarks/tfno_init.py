@@ -42,7 +42,7 @@ windows, u_test = Windows(u[:1000]), u[1000:]
 x, y = windows[torch.arange(20)]
 timing = step_times({n: step_closure(b()) for n, b in builders.items()}, x, y, 2, 3)
 print(f"budget {budget} s, load {os.getloadavg()[0]:.2f}", flush=True)
-curves = race(builders, windows, u_test, budget, timing, checks=3 if len(builders) > 2 else 1)
+curves, _ = race(builders, windows, u_test, budget, timing, checks=3 if len(builders) > 2 else 1)
 for name, curve in curves.items():
     print(name, parameter_count(builders[name]()), [(round(s), n, round(e, 4)) for s, n, e in curve], flush=True)
 print(f"load {os.getloadavg()[0]:.2f}")
