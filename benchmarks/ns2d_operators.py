@@ -48,7 +48,7 @@ from pathlib import Path
 import neuralop
 import torch
 from neuralop.models import FNO as PeerFNO
-from operators_vs_neuralop import parameter_count, peak_memory, relative_l2, step_times, trainer
+from operators_vs_neuralop import nearest_rank, parameter_count, peak_memory, relative_l2, step_times, trainer
 
 from sciml.data import generate, load, open_checked
 from sciml.evaluate import rollout
@@ -83,12 +83,8 @@ def ours(kind: str, rank: float = 1.0, channels: int = HISTORY) -> torch.nn.Modu
 
 
 def rank_for(count: int) -> float:
-    """Our Tucker rank whose TFNO parameter count is nearest ``count`` (bisection; counts increase with rank)."""
-    low, high = 1e-3, 1.0
-    for _ in range(20):
-        middle = (low + high) / 2
-        low, high = (middle, high) if parameter_count(ours("TFNO", middle)) <= count else (low, middle)
-    return min((low, high), key=lambda r: abs(parameter_count(ours("TFNO", r)) - count))
+    """Our Tucker rank whose TFNO parameter count is nearest ``count``."""
+    return nearest_rank(lambda r: ours("TFNO", r), count)
 
 
 MODEL_NAMES = ("FNO-ours", "FNO-theirs", "TFNO-ours", "TFNO-theirs", "MgNO-ours", "NSM-ours")

@@ -79,13 +79,14 @@ def theirs(kind: str) -> torch.nn.Module:
                    fno_skip="linear", positional_embedding="grid", **factorization)
 
 
-def matched_rank(target: int) -> float:
-    """Our Tucker ``rank`` whose parameter count is nearest ``target`` (bisection; counts increase with rank)."""
+def nearest_rank(build, target: int) -> float:
+    """The ``rank`` whose model ``build(rank)`` has the parameter count nearest ``target`` (bisection; counts
+    increase with rank)."""
     low, high = 1e-3, 1.0
     for _ in range(24):
         middle = (low + high) / 2
-        low, high = (middle, high) if parameter_count(ours("TFNO", middle)) <= target else (low, middle)
-    return min((low, high), key=lambda r: abs(parameter_count(ours("TFNO", r)) - target))
+        low, high = (middle, high) if parameter_count(build(middle)) <= target else (low, middle)
+    return min((low, high), key=lambda r: abs(parameter_count(build(r)) - target))
 
 
 def build(name: str, rank: float) -> torch.nn.Module:
@@ -193,7 +194,7 @@ def main() -> None:
     x, y, x_test, y_test = inputs[:TRAIN], targets[:TRAIN], inputs[TRAIN:], targets[TRAIN:]
     if args.profile:
         return profile(x[:BATCH], y[:BATCH])
-    rank = matched_rank(parameter_count(theirs("TFNO")))
+    rank = nearest_rank(lambda r: ours("TFNO", r), parameter_count(theirs("TFNO")))
     print(f"torch {torch.__version__}, neuralop {neuralop.__version__}, {torch.get_num_threads()} threads; "
           f"Burgers {len(x)} train / {len(x_test)} test, 1024 points; our TFNO rank {rank:.4f}; "
           f"load average {os.getloadavg()[0]:.2f}\n")
