@@ -67,11 +67,12 @@ class SpectralConv(nn.Module):
         self._dft_cache: dict = {}
         shape = (in_channels, out_channels) + modes
         size = math.prod(shape)
-        # rms |W|: dense at the FNO reference scale; factorized at the Glorot-like scale (neuraloperator's),
-        # ~90x larger at width 20: at the dense scale the factors barely move and a TFNO learns 3x slower on
-        # ns2d (benchmarks/tfno_init.py, RESULTS issue 16)
-        std = 1.0 / (in_channels * out_channels) if factorization == "dense" else math.sqrt(2 / (in_channels + out_channels))
-        if factorization == "dense":
+        # rms |W|: dense at the FNO reference scale; factorized at the Glorot-like scale (neuraloperator's, ~90x
+        # larger at width 20): at the dense scale a TFNO reached 0.325 on ns2d in 600 s, at this one 0.093
+        # (benchmarks/tfno_init.py, RESULTS issue 16)
+        dense = factorization == "dense"
+        std = 1.0 / (in_channels * out_channels) if dense else math.sqrt(2 / (in_channels + out_channels))
+        if dense:
             self.weight = _complex_parameter(shape, std)
             self.contract_with = "dense"
             return
