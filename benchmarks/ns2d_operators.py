@@ -68,9 +68,9 @@ def theirs(kind: str, channels: int = HISTORY) -> torch.nn.Module:
                    use_channel_mlp=False, fno_skip="linear", positional_embedding="grid", **factorization)
 
 
-def ours(kind: str, rank: float = 1.0, channels: int = HISTORY) -> torch.nn.Module:
+def ours(kind: str, rank: float = 1.0, channels: int = HISTORY, init_scale: float | None = None) -> torch.nn.Module:
     torch.manual_seed(0)
-    common = dict(width=WIDTH, layers=LAYERS, projection=PROJECTION)
+    common = dict(width=WIDTH, layers=LAYERS, projection=PROJECTION, init_scale=init_scale)  # the FNO family's
     if kind == "FNO":
         return FNO(channels, 1, modes=(2 * MODES, MODES), **common)
     if kind == "TFNO":

@@ -3,8 +3,8 @@
 Three models race as in ``ns2d_operators.py --part budget`` (1000 training trajectories of the file, 100
 held out, ``BUDGET`` seconds of each model's own steps, test error at each third): our TFNO (Tucker, 10.7x
 fewer parameters than the FNO) as initialised (the reconstructed weight at the Glorot-like rms
-``sqrt(2 / (C_in + C_out))``, neuraloperator's scale), the same with its Tucker cores rescaled to the
-dense FNO reference scale ``1 / (C_in C_out)`` (our factorized default before 2026-12-03), and
+``sqrt(2 / (C_in + C_out))``, neuraloperator's scale), the same initialised at the
+dense FNO reference scale ``1 / (C_in C_out)`` (``init_scale``) (our factorized default before 2026-12-03), and
 neuraloperator's TFNO (Tucker 0.1).
 Run: ``OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/tfno_init.py 600 [MODEL ...]`` (default the three
 TFNOs; ``FNO-ours`` is the dense reference; the ``ns2d`` file of
@@ -23,19 +23,10 @@ torch.set_num_threads(1)
 budget = float(sys.argv[1])
 
 
-def rescaled(model, target):
-    """Every SpectralConv's Tucker core scaled so the reconstructed weight's rms |w| is ``target``."""
-    with torch.no_grad():
-        for layer in model.spectral:
-            rms = layer.dense_weight().abs().square().mean().sqrt()
-            layer.factors[0].mul_(target / rms)
-    return model
-
-
 small = rank_for(parameter_count(ours("FNO")) // 11)
 dense_scale = 1 / (WIDTH * WIDTH)  # the FNO reference initialisation for C_in = C_out = WIDTH
 builders = {"FNO-ours": lambda: ours("FNO"), "TFNO-ours": lambda: ours("TFNO", small),
-            "TFNO-ours-dense-scale": lambda: rescaled(ours("TFNO", small), dense_scale),
+            "TFNO-ours-dense-scale": lambda: ours("TFNO", small, init_scale=dense_scale),
             "TFNO-theirs": lambda: theirs("TFNO")}
 builders = {name: builders[name] for name in (sys.argv[2:] or list(builders)[1:])}
 u = load_data(Path("/tmp/ns16/ns2d.h5"), 1100, [])

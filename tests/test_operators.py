@@ -34,10 +34,16 @@ def test_rank_is_a_fraction_of_the_dense_parameter_count(factorization, rank):
 @pytest.mark.parametrize("factorization, expected", [("dense", 1 / (20 * 20)), ("cp", math.sqrt(2 / 40)),
                                                      ("tucker", math.sqrt(2 / 40)), ("tt", math.sqrt(2 / 40))])
 def test_initial_weight_scale(factorization, expected):
-    """rms |W| of the (reconstructed) weight: the FNO reference scale dense, Glorot-like factorized."""
+    """rms |W| of the (reconstructed) weight: the FNO reference scale dense, Glorot-like factorized, or as
+    asked; through the FNO and a checkpoint too."""
+    def rms(layer: SpectralConv) -> float:
+        return layer.dense_weight().abs().square().mean().sqrt().item()
+
     torch.manual_seed(0)
-    weight = SpectralConv(20, 20, (12, 7), factorization=factorization, rank=0.1).dense_weight()
-    assert weight.abs().square().mean().sqrt().item() == pytest.approx(expected, rel=0.25)
+    assert rms(SpectralConv(20, 20, (12, 7), factorization, 0.1)) == pytest.approx(expected, rel=0.25)
+    assert rms(SpectralConv(20, 20, (12, 7), factorization, 0.1, init_scale=0.03)) == pytest.approx(0.03, rel=0.25)
+    model = FNO(modes=(12, 7), width=20, factorization=factorization, rank=0.1, init_scale=0.03)
+    assert rms(model.spectral[0]) == pytest.approx(0.03, rel=0.25) and model.config["init_scale"] == 0.03
 
 
 @pytest.mark.parametrize("factorization", FACTORIZATIONS)
@@ -106,6 +112,8 @@ def test_checkpoint_round_trip(tmp_path):
     (lambda: SpectralConv(2, 2, (40, 4))(torch.randn(1, 2, 32, 8)), ValueError, "40 modes asked along a dimension of 32"),
     (lambda: SpectralConv(2, 2, 4, factorization="svd"), ValueError, "unknown factorization 'svd'"),
     (lambda: SpectralConv(2, 2, 4, factorization="cp", rank=2.0), ValueError, "rank is a fraction"),
+    (lambda: SpectralConv(2, 2, 4, init_scale=0.0), ValueError, "init_scale is the initial weight's rms"),
+    (lambda: TFNO(modes=4, init_scale=math.nan), ValueError, "init_scale is the initial weight's rms"),
     (lambda: load_checkpoint("missing.pt"), FileNotFoundError, "no checkpoint"),
 ])
 def test_bad_input(call, error, message):

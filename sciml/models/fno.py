@@ -4,7 +4,8 @@
 a pointwise lifting to ``width`` channels (with the grid coordinates in [0, 1) appended when
 ``coordinates``), ``layers`` Fourier layers ``h <- act(SpectralConv(h) + W h)``, then a two-layer
 pointwise projection. ``padding`` > 0 zero-pads every spatial axis at its end by that fraction around
-the Fourier layers (for non-periodic axes, as neuraloperator's domain padding). ``config`` holds the
+the Fourier layers (for non-periodic axes, as neuraloperator's domain padding). ``init_scale``: the
+initial rms of the Fourier weights (:class:`SpectralConv`'s default if None). ``config`` holds the
 constructor arguments, so a checkpoint rebuilds the model.
 """
 
@@ -20,7 +21,7 @@ from .spectral_conv import SpectralConv
 class FNO(nn.Module):
     def __init__(self, in_channels: int = 1, out_channels: int = 1, modes: int | tuple[int, ...] = 16, width: int = 64,
                  layers: int = 4, projection: int = 128, factorization: str = "dense", rank: float = 1.0,
-                 coordinates: bool = True, padding: float = 0.0):
+                 coordinates: bool = True, padding: float = 0.0, init_scale: float | None = None):
         super().__init__()
         modes = (modes,) if isinstance(modes, int) else tuple(modes)
         if min(in_channels, out_channels, width, layers, projection) < 1:
@@ -29,11 +30,12 @@ class FNO(nn.Module):
             raise ValueError(f"padding must be a fraction in [0, 1], got {padding!r}")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, modes=list(modes), width=width,
                            layers=layers, projection=projection, factorization=factorization, rank=rank,
-                           coordinates=coordinates, padding=padding)
+                           coordinates=coordinates, padding=padding, init_scale=init_scale)
         self.dimensions = len(modes)
         d = self.dimensions
         self.lift = pointwise(in_channels + (d if coordinates else 0), width, d)
-        self.spectral = nn.ModuleList(SpectralConv(width, width, modes, factorization, rank) for _ in range(layers))
+        self.spectral = nn.ModuleList(SpectralConv(width, width, modes, factorization, rank, init_scale=init_scale)
+                                      for _ in range(layers))
         self.pointwise = nn.ModuleList(pointwise(width, width, d) for _ in range(layers))
         self.project = nn.Sequential(pointwise(width, projection, d), nn.GELU(), pointwise(projection, out_channels, d))
 

@@ -37,7 +37,7 @@ class MGTFNO(nn.Module):
     def __init__(self, in_channels: int = 1, out_channels: int = 1, modes: int | tuple[int, ...] = 16,
                  width: int = 64, layers: int = 4, projection: int = 128, factorization: str = "tucker",
                  rank: float = 0.1, patches: int = 2, levels: int = 1, overlap: float = 0.25,
-                 coordinates: bool = True, chunks: int = 1):
+                 coordinates: bool = True, chunks: int = 1, init_scale: float | None = None):
         super().__init__()
         modes = (modes,) if isinstance(modes, int) else tuple(modes)
         if patches < 1 or levels < 0 or 2**levels > patches:
@@ -49,10 +49,11 @@ class MGTFNO(nn.Module):
             raise ValueError(f"chunks must be >= 1, got {chunks}")
         self.config = dict(in_channels=in_channels, out_channels=out_channels, modes=list(modes), width=width,
                            layers=layers, projection=projection, factorization=factorization, rank=rank,
-                           patches=patches, levels=levels, overlap=overlap, coordinates=coordinates, chunks=chunks)
+                           patches=patches, levels=levels, overlap=overlap, coordinates=coordinates, chunks=chunks,
+                           init_scale=init_scale)
         self.dimensions = len(modes)
         self.operator = FNO(in_channels * (levels + 1), out_channels, modes, width, layers, projection,
-                            factorization, rank, coordinates)
+                            factorization, rank, coordinates, init_scale=init_scale)
 
     def _margin(self, size: int) -> int:
         return round(self.config["overlap"] * size)

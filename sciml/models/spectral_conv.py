@@ -5,7 +5,9 @@ Transforms use the forward normalisation, so coefficients and the layer do not d
 resolution: a band-limited input gives the same function at any grid size (Li et al., ICLR 2021).
 Factorized weights (CP, Tucker, tensor train; Kossaifi et al. 2023) are sized by ``rank``, a fraction
 of the dense parameter count, and contracted with their factors or reconstructed, whichever costs
-fewer operations for a batch of ``reference_batch`` (decided once, at construction). The contraction
+fewer operations for a batch of ``reference_batch`` (decided once, at construction). ``init_scale`` is the
+initial rms of the (reconstructed) weight: by default ``1 / (C_in C_out)`` dense (the FNO reference) and
+``sqrt(2 / (C_in + C_out))`` factorized (Glorot-like, as neuraloperator). The contraction
 is :mod:`solvers.spectral.contraction`, shared with the solvers; where :mod:`solvers.spectral.backend`
 picks Triton (CUDA), the Triton kernel takes the retained modes from the FFT output and writes the
 zero-padded spectrum in one pass (a factorized weight is reconstructed for it). Under mixed precision
@@ -54,7 +56,8 @@ class SpectralConv(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, modes: int | tuple[int, ...],
-                 factorization: str = "dense", rank: float = 1.0, reference_batch: int = 32):
+                 factorization: str = "dense", rank: float = 1.0, reference_batch: int = 32,
+                 init_scale: float | None = None):
         super().__init__()
         modes = (modes,) if isinstance(modes, int) else tuple(modes)
         if not 1 <= len(modes) <= 3 or min(modes) < 1:
@@ -63,15 +66,17 @@ class SpectralConv(nn.Module):
             raise ValueError(f"unknown factorization {factorization!r}; allowed: {', '.join(FACTORIZATIONS)}")
         if not 0 < rank <= 1 and factorization != "dense":
             raise ValueError(f"rank is a fraction of the dense parameter count in (0, 1], got {rank!r}")
+        if init_scale is not None and not (math.isfinite(init_scale) and init_scale > 0):
+            raise ValueError(f"init_scale is the initial weight's rms, a positive number, got {init_scale!r}")
         self.in_channels, self.out_channels, self.modes, self.factorization = in_channels, out_channels, modes, factorization
         self._dft_cache: dict = {}
         shape = (in_channels, out_channels) + modes
         size = math.prod(shape)
-        # rms |W|: dense at the FNO reference scale; factorized at the Glorot-like scale (neuraloperator's, ~90x
-        # larger at width 20): at the dense scale a TFNO reached 0.325 on ns2d in 600 s, at this one 0.093
+        # default rms |W|: dense at the FNO reference scale; factorized at the Glorot-like scale (neuraloperator's,
+        # ~90x larger at width 20): at the dense scale a TFNO reached 0.325 on ns2d in 600 s, at this one 0.093
         # (benchmarks/tfno_init.py, RESULTS issue 16)
         dense = factorization == "dense"
-        std = 1.0 / (in_channels * out_channels) if dense else math.sqrt(2 / (in_channels + out_channels))
+        std = init_scale or (1 / (in_channels * out_channels) if dense else math.sqrt(2 / (in_channels + out_channels)))
         if dense:
             self.weight = _complex_parameter(shape, std)
             self.contract_with = "dense"
