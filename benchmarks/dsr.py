@@ -3,7 +3,8 @@
 ``--system lorenz63`` (AL-RNN M = 20, P = 2, sequence 200, forcing every 16 steps) or ``rossler`` (M = 20,
 P = 1, sequence 300, every 8 steps): the reference settings of Brenner et al. (NeurIPS 2024).
 ``--model plrnn`` (M = 20) or ``shplrnn`` (M = 3, the observed units only, 50 hidden relu units, Hess et
-al., ICML 2023) train under the same settings.
+al., ICML 2023) train under the same settings; ``--latent``, ``--hidden``, ``--clipped`` and ``--observation``
+change them.
 Data from our ``lorenz63`` / ``rossler`` recipe with the reference conventions: step 0.01, 100,000 steps
 (``time.end`` 1000, 100,001 snapshots), two samples: sample 0 with 5% Gaussian observation noise trains, sample 1
 (another initial state, clean) tests; both standardised with the training statistics. Training:
@@ -30,7 +31,9 @@ generated orbit visits and the seconds per epoch (reference Python code: 3.0 s o
 Data not made by our generator: ``--train FILE --test FILE`` (``(T, N)`` arrays, ``.npy`` / ``.csv`` / HDF5,
 step 0.01) replace the recipe, standardised with the training statistics unless ``--no-standardise`` (for
 arrays standardised already, so that a model trained on them elsewhere sees its own coordinates);
-``--system`` still gives the settings and the solver exponent (its default parameters). ``--reference
+``--system`` still gives the settings and the solver exponent (its default parameters); ``--system ecg`` (their
+ECG settings, P = 2, sequence 50, every 10 steps; with ``--latent 100 --noise 0.01`` as theirs) has no solver
+(lambda error NaN), and above 3 dimensions D_stsp is the Gaussian-mixture estimate. ``--reference
 STATE`` scores, by the same protocol in the same run, an AL-RNN state dict saved by the reference Python code
 of Brenner et al. (``alrnn_python/models/lorenz_m20_p2`` of github.com/DurstewitzLab/ALRNN-DSR, with the
 system's P), after checking that one step of our model equals one step of their formula.
@@ -47,6 +50,7 @@ lorenz_m20_p2``. Written 2026-11-23, seeds and selection 2026-12-03, external da
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from pathlib import Path
@@ -55,7 +59,13 @@ import torch
 
 from sciml.data import generate, load, open_checked
 from sciml.data.user_trajectory import read_trajectory
-from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
+from sciml.evaluate.dsr import (
+    hellinger_spectrum,
+    max_lyapunov_flow,
+    max_lyapunov_map,
+    state_space_divergence,
+    state_space_divergence_gmm,
+)
 from sciml.evaluate.reconstruction import prediction_error
 from sciml.evaluate.symbolic import symbolic_graph
 from sciml.models import ALRNN, LAST, PLRNN, RNNEnsemble, ShallowPLRNN, save_checkpoint
@@ -68,11 +78,13 @@ DT = 0.01
 SETTINGS = {  # the reference AL-RNN settings: piecewise units, sequence length, forcing interval
     "lorenz63": {"piecewise": 2, "sequence": 200, "interval": 16},
     "rossler": {"piecewise": 1, "sequence": 300, "interval": 8},
+    "ecg": {"piecewise": 2, "sequence": 50, "interval": 10},  # their settings/ecg.json; no solver to compare with
 }
-MODELS = {
-    "alrnn": lambda piecewise: ALRNN(3, 20, piecewise),
-    "plrnn": lambda piecewise: PLRNN(3, 20),
-    "shplrnn": lambda piecewise: ShallowPLRNN(3, 3, 50),
+MODELS = {  # from the observed dimensions, the piecewise units and the command line
+    "alrnn": lambda observed, piecewise, args: ALRNN(observed, args.latent, piecewise, args.observation),
+    "plrnn": lambda observed, piecewise, args: PLRNN(observed, args.latent, args.observation),
+    "shplrnn": lambda observed, piecewise, args: ShallowPLRNN(observed, observed, args.hidden, args.observation,
+                                                              args.clipped),
 }
 
 
@@ -120,6 +132,7 @@ def reference_model(path: Path, piecewise: int) -> ALRNN:
 def scores(ensemble: RNNEnsemble, test: torch.Tensor, true_lyapunov: float) -> list[dict]:
     """Protocols (a) and (b), PE(20), lambda_max and subregions of each member of ``ensemble`` on ``test``."""
     members = ensemble.members
+    divergence = state_space_divergence if test.shape[1] <= 3 else state_space_divergence_gmm
     x0 = test[:1].expand(members, 1, -1)
     with torch.no_grad():
         short = ensemble.generate(x0, 10_999)[:, 0, 1000:]  # 11,000 states, the first 1,000 dropped
@@ -128,9 +141,9 @@ def scores(ensemble: RNNEnsemble, test: torch.Tensor, true_lyapunov: float) -> l
     for k in range(members):
         member = ensemble.member(k)
         exponent = max_lyapunov_map(member.step, member.jacobian, orbits[k, -1].clone(), 20_000) / DT
-        rows.append({"(a) D_stsp": state_space_divergence(test, short[k]),
+        rows.append({"(a) D_stsp": divergence(test, short[k]),
                      "(a) D_H": hellinger_spectrum(test[:10_000], short[k]),
-                     "(b) D_stsp": state_space_divergence(test[500:], long[k]),
+                     "(b) D_stsp": divergence(test[500:], long[k]),
                      "(b) D_H": hellinger_spectrum(test[500:], long[k]), "PE(20)": prediction_error(member, test),
                      "lambda_max": exponent, "lambda error %": 100 * (exponent - true_lyapunov) / true_lyapunov,
                      "subregions": len(symbolic_graph(member.region(orbits[k])).symbols)})
@@ -148,6 +161,10 @@ def main() -> None:
                         help="standardise --train / --test with the training statistics")
     parser.add_argument("--reference", type=Path, help="an AL-RNN state dict of the reference code, scored alike")
     parser.add_argument("--out", type=Path, help="run directory of the ensemble (default /tmp/dsr/SYSTEM-MODEL)")
+    parser.add_argument("--latent", type=int, default=20, help="latent units of the AL-RNN / PLRNN")
+    parser.add_argument("--hidden", type=int, default=50, help="hidden units of the shallow PLRNN")
+    parser.add_argument("--clipped", action="store_true", help="the clipped shallow PLRNN")
+    parser.add_argument("--observation", choices=("identity", "affine"), default="identity")
     parser.add_argument("--epochs", type=int, default=800)
     parser.add_argument("--minutes", type=float, default=20.0, help="wall-clock limit of training and selection")
     parser.add_argument("--interval", type=int, help="teacher forcing every INTERVAL steps (default: the system's)")
@@ -175,18 +192,21 @@ def main() -> None:
     args.interval = args.interval or settings["interval"]
     if (args.train is None) != (args.test is None):
         parser.error("--train and --test go together")
+    if args.system not in SYSTEMS and args.train is None:
+        parser.error(f"--system {args.system} has no recipe: give --train and --test")
     if args.train is not None:
         train, test, standardisation = user_data(args.train, args.test, args.standardise)
     else:
         train, test, standardisation = data(args.system, args.data)
-    true_lyapunov = max_lyapunov_flow(SYSTEMS[args.system](), torch.tensor([1.0, 1.0, 1.0]), dt=DT, steps=200_000)
+    true_lyapunov = (max_lyapunov_flow(SYSTEMS[args.system](), torch.tensor([1.0, 1.0, 1.0]), dt=DT, steps=200_000)
+                     if args.system in SYSTEMS else math.nan)
     if args.reference is not None:
         reference = scores(RNNEnsemble.stack([reference_model(args.reference, settings["piecewise"])]), test,
                            true_lyapunov)[0]
     models = []
     for k in range(args.seeds):
         torch.manual_seed(args.seed + k)
-        models.append(MODELS[args.model](settings["piecewise"]))
+        models.append(MODELS[args.model](train.shape[1], settings["piecewise"], args))
     ensemble = RNNEnsemble.stack(models)
     alpha = args.alpha if args.alpha == "adaptive" else float(args.alpha)
     config = TeacherForcingConfig(epochs=args.epochs, interval=args.interval, alpha=alpha, batch_size=args.batch,

@@ -8,7 +8,9 @@ generated states outside the range; its Python ``metrics.py`` also drops states 
 dimension (the histogram keeps indices ``> 0``), its Julia ``stsp_measure.jl`` widens the range by 0.1 standard
 deviations. With far weaker smoothing, a bin the true orbit visits and the generated one misses costs far
 more, so the reference convention gives larger numbers for the same orbits; published scores and the issue's
-"about 3.0" for the pretrained model are on that scale. Both are computed here from the definitions.
+"about 3.0" for the pretrained model are on that scale. Both are computed here from the definitions, as
+histograms in any dimension (the reference code bins below 6 dimensions; above 3, ``dsr.py`` and the package
+use Gaussian mixtures instead).
 
 For each member of a run of ``benchmarks/dsr.py`` (``--run``, its stored standardisation applied to the test
 data) and for reference AL-RNN state dicts (``--reference FILE:P``): protocol (a) (11,000 steps from the first
@@ -50,6 +52,8 @@ def reference_divergence(true: torch.Tensor, generated: torch.Tensor, bins: int 
 
 
 def divergences(true: torch.Tensor, generated: torch.Tensor) -> str:
+    if not bool(torch.isfinite(generated).all()):
+        return "diverging"
     return (f"ours {state_space_divergence(true, generated):.3f}, reference Python "
             f"{reference_divergence(true, generated, drop_first_bin=True):.3f}, reference Julia "
             f"{reference_divergence(true, generated, widen=0.1):.3f}")
