@@ -235,7 +235,7 @@ def main() -> None:
     wall = time.perf_counter() - start
     selected = selection.apply()
     save_checkpoint(ensemble, (args.out or Path(f"/tmp/dsr/{args.system}-{args.model}")) / LAST,
-                    history=vars(history), selected=selected, metadata=standardisation,
+                    family="rnn", history=vars(history), selected=selected, metadata=standardisation,
                     selected_epochs=[selection.best[k][0].epoch for k in range(args.seeds)])
     epochs, seconds = len(history.seconds), sum(history.seconds)
     rows = [{"seed": args.seed + k, "epoch": selection.best[k][0].epoch} | row
