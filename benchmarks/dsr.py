@@ -3,7 +3,8 @@
 ``--system lorenz63`` (AL-RNN M = 20, P = 2, sequence 200, forcing every 16 steps) or ``rossler`` (M = 20,
 P = 1, sequence 300, every 8 steps): the reference settings of Brenner et al. (NeurIPS 2024).
 ``--model plrnn`` (M = 20) or ``shplrnn`` (M = 3, the observed units only, 50 hidden relu units, Hess et
-al., ICML 2023) train under the same settings.
+al., ICML 2023) train under the same settings; ``--latent``, ``--hidden``, ``--clipped`` and ``--observation``
+change them.
 Data from our ``lorenz63`` / ``rossler`` recipe with the reference conventions: step 0.01, 100,000 steps
 (``time.end`` 1000, 100,001 snapshots), two samples: sample 0 with 5% Gaussian observation noise trains, sample 1
 (another initial state, clean) tests; both standardised with the training statistics. Training:
@@ -22,21 +23,34 @@ exponent <= 0 ranking last (``--no-chaotic``: not); the selected model is the me
 model's gradient norm, ``--final-interval`` grows the forcing interval geometrically over the budget. Evaluation, both protocols of issue 7:
 (a) 11,000 steps generated from the first test state, 1,000 dropped; D_stsp (30 bins a dimension,
 smoothing 1e-5) against the whole test trajectory, D_H (sigma 20) against its first 10,000 steps;
-(b) 99,500 generated steps against the 99,500-step test trajectory (first 500 dropped from both). PE(20):
+(b) as many generated steps as the test trajectory has (first 500 dropped from both: 99,500 for the recipe). PE(20):
 mean squared error 20 steps after 1,000 evenly spaced test states. lambda_max: the model map's exponent
 / 0.01 against the solver's (RK4 tangent of the system's field). Also the number of linear subregions the
 generated orbit visits and the seconds per epoch (reference Python code: 3.0 s on this machine).
+
+Data not made by our generator: ``--train FILE --test FILE`` (``(T, N)`` arrays, ``.npy`` / ``.csv`` / HDF5,
+step 0.01) replace the recipe, standardised with the training statistics unless ``--no-standardise`` (for
+arrays standardised already, so that a model trained on them elsewhere sees its own coordinates);
+``--system`` still gives the settings and the solver exponent (its default parameters); ``--system ecg`` (their
+ECG settings, P = 2, sequence 50, every 10 steps; with ``--latent 100 --noise 0.01`` as theirs) has no solver
+(lambda error NaN), and above 3 dimensions D_stsp is the Gaussian-mixture estimate. ``--reference
+STATE`` scores, by the same protocol in the same run, an AL-RNN state dict saved by the reference Python code
+of Brenner et al. (``alrnn_python/models/lorenz_m20_p2`` of github.com/DurstewitzLab/ALRNN-DSR, with the
+system's P), after checking that one step of our model equals one step of their formula.
 
 Prints one row per seed, the median over seeds and the selected seed. Run: ``OMP_NUM_THREADS=1
 PYTHONPATH=. python benchmarks/dsr.py [--system rossler] [--seeds 5]`` (800 epochs or 20 minutes on one
 core); the ensemble with its selected member is saved as a run (``--out``, default
 ``/tmp/dsr/SYSTEM-MODEL``) that ``sciml evaluate RUN --data FILE --sample 1`` reads for its figures and
-fixed points. Written 2026-11-23, seeds and selection 2026-12-03.
+fixed points. Their Lorenz-63 data (``alrnn_python/lorenz63_train.npy`` and ``lorenz63_test.npy`` of the same
+repository): ``... --train lorenz63_train.npy --test lorenz63_test.npy --no-standardise --reference
+lorenz_m20_p2``. Written 2026-11-23, seeds and selection 2026-12-03, external data 2026-12-03.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from pathlib import Path
@@ -44,10 +58,18 @@ from pathlib import Path
 import torch
 
 from sciml.data import generate, load, open_checked
-from sciml.evaluate.dsr import hellinger_spectrum, max_lyapunov_flow, max_lyapunov_map, state_space_divergence
+from sciml.data.user_trajectory import read_trajectory
+from sciml.evaluate.dsr import (
+    hellinger_spectrum,
+    max_lyapunov_flow,
+    max_lyapunov_map,
+    state_space_divergence,
+    state_space_divergence_gmm,
+)
 from sciml.evaluate.reconstruction import prediction_error
 from sciml.evaluate.symbolic import symbolic_graph
 from sciml.models import ALRNN, LAST, PLRNN, RNNEnsemble, ShallowPLRNN, save_checkpoint
+from sciml.models.alrnn_reference import alrnn_from_reference
 from sciml.train.selection import CheckpointSelection, SelectionConfig
 from sciml.train.teacher_forcing import TeacherForcingConfig, train_teacher_forcing
 from solvers.systems import SYSTEMS
@@ -56,11 +78,13 @@ DT = 0.01
 SETTINGS = {  # the reference AL-RNN settings: piecewise units, sequence length, forcing interval
     "lorenz63": {"piecewise": 2, "sequence": 200, "interval": 16},
     "rossler": {"piecewise": 1, "sequence": 300, "interval": 8},
+    "ecg": {"piecewise": 2, "sequence": 50, "interval": 10},  # their settings/ecg.json; no solver to compare with
 }
-MODELS = {
-    "alrnn": lambda piecewise: ALRNN(3, 20, piecewise),
-    "plrnn": lambda piecewise: PLRNN(3, 20),
-    "shplrnn": lambda piecewise: ShallowPLRNN(3, 3, 50),
+MODELS = {  # from the observed dimensions, the piecewise units and the command line
+    "alrnn": lambda observed, piecewise, args: ALRNN(observed, args.latent, piecewise, args.observation),
+    "plrnn": lambda observed, piecewise, args: PLRNN(observed, args.latent, args.observation),
+    "shplrnn": lambda observed, piecewise, args: ShallowPLRNN(observed, observed, args.hidden, args.observation,
+                                                              args.clipped),
 }
 
 
@@ -76,12 +100,71 @@ def data(system: str, path: Path) -> tuple[torch.Tensor, torch.Tensor, dict]:
     return ((train - mean) / std).float(), ((test - mean) / std).float(), statistics
 
 
+def user_data(train_path: Path, test_path: Path, standardise: bool) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """A user's own training and test arrays, standardised with the training statistics or used as given."""
+    train, test = (torch.as_tensor(read_trajectory(path)) for path in (train_path, test_path))
+    if train.shape[1] != test.shape[1]:
+        raise ValueError(f"--train and --test must have equal dimensions, got {train.shape[1]} and {test.shape[1]}")
+    mean, std = train.mean(0), train.std(0)
+    if not standardise:
+        mean, std = torch.zeros_like(mean), torch.ones_like(std)
+    statistics = {"mean": mean.tolist(), "std": std.tolist(), "train": str(train_path), "test": str(test_path)}
+    return ((train - mean) / std).float(), ((test - mean) / std).float(), statistics
+
+
+def reference_model(path: Path, piecewise: int) -> ALRNN:
+    """The reference AL-RNN state dict at ``path`` as our ALRNN, its first step checked against their formula
+    ``F(z) = A z + W phi(z) + h`` (relu on the last ``piecewise`` units) on random states."""
+    state = torch.load(path, map_location="cpu")
+    model = alrnn_from_reference(state, piecewise)
+    z = torch.randn(64, model.latent)
+    phi = torch.cat([z[:, :-piecewise], torch.relu(z[:, -piecewise:])], 1) if piecewise else z
+    theirs = state["A"] * z + phi @ state["W"].T + state["h"]
+    with torch.no_grad():
+        deviation = float((model.step(z) - theirs).abs().max())
+    if deviation > 1e-5 * float(theirs.abs().max()):
+        raise ValueError(f"{path}: our step differs from the reference formula by {deviation:.3g}")
+    print(f"reference {path}: one step equals the reference formula to {deviation:.2g} (|F| up to "
+          f"{float(theirs.abs().max()):.2g})")
+    return model
+
+
+def scores(ensemble: RNNEnsemble, test: torch.Tensor, true_lyapunov: float) -> list[dict]:
+    """Protocols (a) and (b), PE(20), lambda_max and subregions of each member of ``ensemble`` on ``test``."""
+    members = ensemble.members
+    divergence = state_space_divergence if test.shape[1] <= 3 else state_space_divergence_gmm
+    x0 = test[:1].expand(members, 1, -1)
+    with torch.no_grad():
+        short = ensemble.generate(x0, 10_999)[:, 0, 1000:]  # 11,000 states, the first 1,000 dropped
+        orbits, long = (part[:, 0, 500:] for part in ensemble.orbit(x0, test.shape[0] - 1))  # as long as the test
+    rows = []
+    for k in range(members):
+        member = ensemble.member(k)
+        exponent = max_lyapunov_map(member.step, member.jacobian, orbits[k, -1].clone(), 20_000) / DT
+        rows.append({"(a) D_stsp": divergence(test, short[k]),
+                     "(a) D_H": hellinger_spectrum(test[:10_000], short[k]),
+                     "(b) D_stsp": divergence(test[500:], long[k]),
+                     "(b) D_H": hellinger_spectrum(test[500:], long[k]), "PE(20)": prediction_error(member, test),
+                     "lambda_max": exponent, "lambda error %": 100 * (exponent - true_lyapunov) / true_lyapunov,
+                     "subregions": len(symbolic_graph(member.region(orbits[k])).symbols)})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--system", choices=sorted(SETTINGS), default="lorenz63")
     parser.add_argument("--model", choices=sorted(MODELS), default="alrnn")
     parser.add_argument("--data", type=Path, help="HDF5 file, made if missing (default /tmp/dsr/SYSTEM.h5)")
+    parser.add_argument("--train", type=Path, help="a training array (T, N) of one's own instead of the recipe")
+    parser.add_argument("--test", type=Path, help="the test array (T, N) that goes with --train")
+    parser.add_argument("--standardise", action=argparse.BooleanOptionalAction, default=True,
+                        help="standardise --train / --test with the training statistics")
+    parser.add_argument("--reference", type=Path, help="an AL-RNN state dict of the reference code, scored alike")
     parser.add_argument("--out", type=Path, help="run directory of the ensemble (default /tmp/dsr/SYSTEM-MODEL)")
+    parser.add_argument("--latent", type=int, default=20, help="latent units of the AL-RNN / PLRNN")
+    parser.add_argument("--hidden", type=int, default=50, help="hidden units of the shallow PLRNN")
+    parser.add_argument("--clipped", action="store_true", help="the clipped shallow PLRNN")
+    parser.add_argument("--observation", choices=("identity", "affine"), default="identity")
     parser.add_argument("--epochs", type=int, default=800)
     parser.add_argument("--minutes", type=float, default=20.0, help="wall-clock limit of training and selection")
     parser.add_argument("--interval", type=int, help="teacher forcing every INTERVAL steps (default: the system's)")
@@ -107,11 +190,23 @@ def main() -> None:
     settings = SETTINGS[args.system]
     args.data = args.data or Path(f"/tmp/dsr/{args.system}.h5")
     args.interval = args.interval or settings["interval"]
-    train, test, standardisation = data(args.system, args.data)
+    if (args.train is None) != (args.test is None):
+        parser.error("--train and --test go together")
+    if args.system not in SYSTEMS and args.train is None:
+        parser.error(f"--system {args.system} has no recipe: give --train and --test")
+    if args.train is not None:
+        train, test, standardisation = user_data(args.train, args.test, args.standardise)
+    else:
+        train, test, standardisation = data(args.system, args.data)
+    true_lyapunov = (max_lyapunov_flow(SYSTEMS[args.system](), torch.tensor([1.0, 1.0, 1.0]), dt=DT, steps=200_000)
+                     if args.system in SYSTEMS else math.nan)
+    if args.reference is not None:
+        reference = scores(RNNEnsemble.stack([reference_model(args.reference, settings["piecewise"])]), test,
+                           true_lyapunov)[0]
     models = []
     for k in range(args.seeds):
         torch.manual_seed(args.seed + k)
-        models.append(MODELS[args.model](settings["piecewise"]))
+        models.append(MODELS[args.model](train.shape[1], settings["piecewise"], args))
     ensemble = RNNEnsemble.stack(models)
     alpha = args.alpha if args.alpha == "adaptive" else float(args.alpha)
     config = TeacherForcingConfig(epochs=args.epochs, interval=args.interval, alpha=alpha, batch_size=args.batch,
@@ -140,26 +235,14 @@ def main() -> None:
     wall = time.perf_counter() - start
     selected = selection.apply()
     save_checkpoint(ensemble, (args.out or Path(f"/tmp/dsr/{args.system}-{args.model}")) / LAST,
-                    history=vars(history), selected=selected, metadata=standardisation,
+                    family="rnn", history=vars(history), selected=selected, metadata=standardisation,
                     selected_epochs=[selection.best[k][0].epoch for k in range(args.seeds)])
     epochs, seconds = len(history.seconds), sum(history.seconds)
-    true_lyapunov = max_lyapunov_flow(SYSTEMS[args.system](), torch.tensor([1.0, 1.0, 1.0]), dt=DT, steps=200_000)
-    x0 = test[:1].expand(args.seeds, 1, -1)
-    with torch.no_grad():
-        short = ensemble.generate(x0, 10_999)[:, 0, 1000:]  # 11,000 states, the first 1,000 dropped
-        orbits, long = (part[:, 0, 500:] for part in ensemble.orbit(x0, 100_000))
-    rows = []
-    for k in range(args.seeds):
-        member = ensemble.member(k)
-        exponent = max_lyapunov_map(member.step, member.jacobian, orbits[k, -1].clone(), 20_000) / DT
-        rows.append({"seed": args.seed + k, "epoch": selection.best[k][0].epoch,
-                     "(a) D_stsp": state_space_divergence(test, short[k]),
-                     "(a) D_H": hellinger_spectrum(test[:10_000], short[k]),
-                     "(b) D_stsp": state_space_divergence(test[500:], long[k]),
-                     "(b) D_H": hellinger_spectrum(test[500:], long[k]), "PE(20)": prediction_error(member, test),
-                     "lambda_max": exponent, "lambda error %": 100 * (exponent - true_lyapunov) / true_lyapunov,
-                     "subregions": len(symbolic_graph(member.region(orbits[k])).symbols)})
-    print(f"\n{args.system}: {type(models[0]).__name__} {models[0].config}, {args.seeds} seeds at once, sequence "
+    rows = [{"seed": args.seed + k, "epoch": selection.best[k][0].epoch} | row
+            for k, row in enumerate(scores(ensemble, test, true_lyapunov))]
+    source = f"{args.train} / {args.test}" if args.train else f"{args.data}"
+    print(f"\n{args.system} ({source}, standardised: {args.standardise or not args.train}): "
+          f"{type(models[0]).__name__} {models[0].config}, {args.seeds} seeds at once, sequence "
           f"{config.sequence}, interval {args.interval}{f' -> {args.final_interval}' if args.final_interval else ''}, "
           f"alpha {args.alpha}, lr {args.lr[0]:g} -> {args.lr[1]:g}, clip {args.clip:g}, noise {args.noise}, batch "
           f"{args.batch}: {epochs} of {args.epochs} epochs, {wall:.0f} s with selection ({seconds:.0f} s training, "
@@ -172,6 +255,9 @@ def main() -> None:
         print("| " + " | ".join(_cell(row[name]) for name in names) + (" | **selected**" if row["seed"] == args.seed + selected else "") + " |")
     medians = {name: statistics.median(row[name] for row in rows) for name in names[2:]}
     print("| median | | " + " | ".join(_cell(medians[name]) for name in names[2:]) + " |")
+    if args.reference is not None:
+        print(f"| reference {args.reference.name} | | " + " | ".join(_cell(reference[name]) for name in names[2:])
+              + " |")
     print(f"\nseeds with lambda_max <= 0: {sum(row['lambda_max'] <= 0 for row in rows)} of {args.seeds}")
 
 

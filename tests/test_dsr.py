@@ -16,6 +16,7 @@ from sciml.evaluate.dsr import (
     state_space_divergence_gmm,
 )
 from sciml.evaluate.symbolic import symbol, symbolic_graph
+from sciml.models.alrnn_reference import alrnn_from_reference
 from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN
 from sciml.train.teacher_forcing import TeacherForcingConfig, jacobian_norm_bound, train_teacher_forcing
 from solvers.integrators import solve
@@ -108,6 +109,37 @@ def test_alrnn_initialisation_and_self_coupling():
         z[:, 19] = torch.tensor([1.0, -1.0])
         a = float(model.A[19])
         assert model.step(z)[:, 19].tolist() == pytest.approx([a + 0.5, -a])
+
+
+def test_reference_alrnn_state_maps_onto_ours():
+    """A state dict in the reference code's parameterisation (W full, its diagonal on the linear units
+    duplicating A; z_0 = x B with the observed units then set to x) gives the same orbits as ours."""
+    torch.manual_seed(2)
+    observed, latent, piecewise = 2, 6, 2
+    state = {"A": 0.5 + 0.3 * torch.rand(latent, dtype=torch.float64),
+             "W": 0.3 * torch.randn(latent, latent, dtype=torch.float64),
+             "h": 0.2 * torch.randn(latent, dtype=torch.float64),
+             "B": torch.randn(observed, latent, dtype=torch.float64)}
+    x = torch.randn(4, observed, dtype=torch.float64)
+    z = x @ state["B"]
+    z[:, :observed] = x
+    theirs = [z]
+    for _ in range(30):
+        phi = torch.cat([z[:, :-piecewise], torch.relu(z[:, -piecewise:])], 1)
+        z = state["A"] * z + phi @ state["W"].T + state["h"]
+        theirs.append(z)
+    model = alrnn_from_reference(state, piecewise)
+    assert model.A.dtype == torch.float64 and model.piecewise == piecewise
+    assert float(model.A.detach()[0]) == pytest.approx(float(state["A"][0] + state["W"][0, 0]), abs=1e-15)
+    assert float(model.W.detach()[5, 5]) == float(state["W"][5, 5])  # a relu unit keeps its self-coupling
+    with torch.no_grad():
+        ours = model.run(model.initial_state(x), 30)
+    theirs = torch.stack(theirs, 1)
+    assert (ours - theirs).abs().max() <= 1e-13 * theirs.abs().max()
+    with pytest.raises(ValueError, match="missing B"):
+        alrnn_from_reference({name: state[name] for name in ("A", "W", "h")}, piecewise)
+    with pytest.raises(ValueError, match="shapes"):
+        alrnn_from_reference(state | {"h": torch.zeros(latent + 1)}, piecewise)
 
 
 def test_gradient_through_a_forced_step_scales_by_one_minus_alpha():
