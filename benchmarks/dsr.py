@@ -18,7 +18,9 @@ compiled by ``torch.compile`` (``--compile``; eager by default). ``--seeds K`` t
 (:mod:`sciml.train.selection`): every ``--select-every`` epochs and at the end each model generates
 ``--select-steps`` (20,000) steps from the first training state, 1,000 are dropped, and each keeps its
 checkpoint with the lowest D_stsp + D_H against the training data, checkpoints with a largest Lyapunov
-exponent <= 0 ranking last (``--no-chaotic``: not); the selected model is the member with the best score
+exponent <= 0 or a collapsed run from one of ``--starts`` (16) other training states ranking last (``--no-chaotic``:
+not; ``--baseline-selection`` also selects from the first state alone, from the same training, and scores that
+choice); the selected model is the member with the best score
 (the test data play no part in training or selection); each check is printed. ``--clip`` bounds each
 model's gradient norm, ``--final-interval`` grows the forcing interval geometrically over the budget. Evaluation, both protocols of issue 7:
 (a) 11,000 steps generated from the first test state, 1,000 dropped; D_stsp (30 bins a dimension,
@@ -50,6 +52,7 @@ lorenz_m20_p2``. Written 2026-11-23, seeds and selection 2026-12-03, external da
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import statistics
 import time
@@ -180,6 +183,10 @@ def main() -> None:
     parser.add_argument("--select-steps", type=int, default=20_000, help="steps generated for each check")
     parser.add_argument("--chaotic", action=argparse.BooleanOptionalAction, default=True,
                         help="checkpoints with lambda_max <= 0 rank behind chaotic ones in the selection")
+    parser.add_argument("--starts", type=int, default=SelectionConfig.starts,
+                        help="selection: free runs from this many training states, a collapsed one ranks last")
+    parser.add_argument("--baseline-selection", action="store_true",
+                        help="also select with --starts 0 from the same training and score its choice")
     parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=False,
                         help="compile the forcing segments (torch.compile; its minutes count in the budget)")
     parser.add_argument("--seed", type=int, default=0, help="the first seed")
@@ -215,15 +222,18 @@ def main() -> None:
                                   final_learning_rate=args.lr[1], time_limit=60 * args.minutes, compile=args.compile,
                                   seed=args.seed, gradient_clip=args.clip, final_interval=args.final_interval,
                                   noise=args.noise)
-    selection = CheckpointSelection(ensemble, train, SelectionConfig(every=args.select_every, steps=args.select_steps,
-                                                                     chaotic=args.chaotic))
+    choice = SelectionConfig(every=args.select_every, steps=args.select_steps, chaotic=args.chaotic, starts=args.starts)
+    selection = CheckpointSelection(ensemble, train, choice)
+    baseline = CheckpointSelection(ensemble, train, dataclasses.replace(choice, starts=0))
     start = time.perf_counter()
 
     def select(epoch: int, history) -> None:
+        if args.baseline_selection:
+            baseline.check(epoch + 1)
         for check in selection.check(epoch + 1):
             print(f"epoch {epoch + 1} seed {args.seed + check.member}: loss {history.loss[-1][check.member]:.4f}, "
-                  f"training D_stsp {check.D_stsp:.2f}, D_H {check.D_H:.3f}, lambda_max {check.lyapunov / DT:.3f}",
-                  flush=True)
+                  f"training D_stsp {check.D_stsp:.2f}, D_H {check.D_H:.3f}, lambda_max {check.lyapunov / DT:.3f}, "
+                  f"collapsed starts {check.collapsed} of {args.starts}", flush=True)
 
     def every(epoch: int, history) -> None:
         if (epoch + 1) % args.select_every == 0:
@@ -248,17 +258,28 @@ def main() -> None:
           f"{args.batch}: {epochs} of {args.epochs} epochs, {wall:.0f} s with selection ({seconds:.0f} s training, "
           f"{seconds / epochs:.2f} s an epoch of {config.batches_per_epoch} x {args.batch} sequences for all seeds); "
           f"solver lambda_max {true_lyapunov:.3f}; selected seed {args.seed + selected}\n")
+    print_table(rows, args.seed + selected, (args.reference.name, reference) if args.reference else None)
+    if args.baseline_selection:  # the same training, each member's checkpoint chosen from the first state only
+        selected = baseline.apply()
+        rows = [{"seed": args.seed + k, "epoch": baseline.best[k][0].epoch} | row
+                for k, row in enumerate(scores(ensemble, test, true_lyapunov))]
+        print(f"\nbaseline selection (starts 0): selected seed {args.seed + selected}\n")
+        print_table(rows, args.seed + selected, None)
+
+
+def print_table(rows: list[dict], selected: int, reference: tuple[str, dict] | None) -> None:
+    """One row per seed, the median and the reference's row (``(name, scores)``) as a Markdown table."""
     names = list(rows[0])
     print("| " + " | ".join(names) + " |")
     print("|" + "---|" * len(names))
     for row in rows:
-        print("| " + " | ".join(_cell(row[name]) for name in names) + (" | **selected**" if row["seed"] == args.seed + selected else "") + " |")
+        mark = " | **selected**" if row["seed"] == selected else ""
+        print("| " + " | ".join(_cell(row[name]) for name in names) + mark + " |")
     medians = {name: statistics.median(row[name] for row in rows) for name in names[2:]}
     print("| median | | " + " | ".join(_cell(medians[name]) for name in names[2:]) + " |")
-    if args.reference is not None:
-        print(f"| reference {args.reference.name} | | " + " | ".join(_cell(reference[name]) for name in names[2:])
-              + " |")
-    print(f"\nseeds with lambda_max <= 0: {sum(row['lambda_max'] <= 0 for row in rows)} of {args.seeds}")
+    if reference is not None:
+        print(f"| reference {reference[0]} | | " + " | ".join(_cell(reference[1][name]) for name in names[2:]) + " |")
+    print(f"\nseeds with lambda_max <= 0: {sum(row['lambda_max'] <= 0 for row in rows)} of {len(rows)}")
 
 
 def _cell(value) -> str:

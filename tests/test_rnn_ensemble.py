@@ -3,13 +3,14 @@ data only, clear errors for bad input."""
 
 import copy
 import dataclasses
+import math
 
 import h5py
 import pytest
 import torch
 
 from sciml.models import ALRNN, PLRNN, RNNEnsemble, ShallowPLRNN, load_checkpoint, read_checkpoint, save_checkpoint
-from sciml.train.selection import CheckpointSelection, SelectionConfig
+from sciml.train.selection import Check, CheckpointSelection, SelectionConfig
 from sciml.train.teacher_forcing import TeacherForcingConfig, _interval, train_teacher_forcing
 from solvers.integrators import solve
 from solvers.systems import Lorenz63
@@ -108,6 +109,31 @@ def test_selection_ranks_collapsed_orbits_last(lorenz):
     assert second.lyapunov == pytest.approx(float(torch.tensor(0.5).log()), rel=1e-6)  # log 0.5 a step
     assert first.lyapunov > 0 or first.D_stsp == float("inf")
     assert selection.apply() == (0 if first.lyapunov > 0 else 1)
+
+
+def test_selection_counts_runs_from_other_training_states_that_collapse_or_escape():
+    """Free runs from 12 training states of a circle: a rotation keeps every run on the circle, a contraction
+    ends each on its fixed point, an expansion leaves the box; a collapsed start ranks a chaotic check last."""
+    angle = torch.linspace(0, 40, 4001, dtype=torch.float64)
+    circle = torch.stack([angle.cos(), angle.sin()], 1)
+    rotation, contraction, expansion = (ALRNN(2, 2, 0).double() for _ in range(3))
+    with torch.no_grad():
+        for model, a in ((rotation, math.cos(0.3)), (contraction, 0.5), (expansion, 1.05)):
+            model.A.fill_(a)
+            model.W.zero_()
+            model.h.zero_()
+        rotation.W.copy_(torch.tensor([[0.0, -math.sin(0.3)], [math.sin(0.3), 0.0]]))
+        contraction.h.fill_(0.2)
+    selection = CheckpointSelection(RNNEnsemble.stack([rotation, contraction, expansion]), circle,
+                                    SelectionConfig(starts=12, start_steps=400))
+    assert selection.collapsed_starts().tolist() == [0, 12, 12]
+    unchecked = CheckpointSelection(selection.ensemble, circle, SelectionConfig(starts=0))
+    assert unchecked.collapsed_starts().tolist() == [0, 0, 0]
+    chaotic = Check(1, 0, D_stsp=2.0, D_H=0.5, lyapunov=0.01)
+    two_attractors = Check(1, 1, D_stsp=0.5, D_H=0.1, lyapunov=0.01, collapsed=3)
+    assert chaotic.rank(True) < two_attractors.rank(True) and two_attractors.rank(False) < chaotic.rank(False)
+    with pytest.raises(ValueError, match="start_steps must be"):
+        SelectionConfig(start_steps=5)
 
 
 def test_cli_seeds_keeps_every_model_and_selects_on_training_data_only(tmp_path, capsys):

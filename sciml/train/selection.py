@@ -4,10 +4,13 @@ Every ``every`` epochs each member of an :class:`~sciml.models.ensemble.RNNEnsem
 steps from the first training state (the first ``drop`` dropped) and is scored against the training
 trajectory: ``D_stsp + D_H`` (histograms up to 3 dimensions, Gaussian mixtures above; D_H over the
 shorter of the two), with its largest Lyapunov exponent (per step, ``lyapunov_steps``
-Jacobian products along the generated orbit). With ``chaotic`` a checkpoint whose exponent is not
-positive ranks behind every checkpoint whose exponent is: a collapsed orbit (a fixed point or a cycle,
-exponent <= 0) is never kept while a chaotic one exists. Each member keeps its best checkpoint; the
-selected member is the one with the best score. The test data play no part.
+Jacobian products along the generated orbit). It also runs ``start_steps`` steps from each of ``starts``
+evenly spaced training states and counts the runs that end on a fixed point (the last ``start_steps // 10``
+states within ``0.05`` data standard deviations of their mean) or leave ten times the data's box: a model
+can be chaotic from the first state and collapse from others (two attractors). With ``chaotic`` a
+checkpoint whose exponent is not positive, or with any such collapsed start, ranks behind every
+checkpoint without: a collapsed orbit is never kept while a chaotic one exists. Each member keeps its best
+checkpoint; the selected member is the one with the best score. The test data play no part.
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ class SelectionConfig:
     drop: int = 1_000
     lyapunov_steps: int = 2_000
     chaotic: bool = True
+    starts: int = 16
+    start_steps: int = 2_000
 
     def __post_init__(self) -> None:
         at_least(self, 1, ("every", "steps", "lyapunov_steps"))
-        at_least(self, 0, ("drop",))
+        at_least(self, 0, ("drop", "starts"))
+        at_least(self, 10, ("start_steps",))
         if self.drop >= self.steps:
             raise ValueError(f"drop must be < steps ({self.steps}), got {self.drop}")
 
@@ -43,11 +49,14 @@ class Check:
     D_stsp: float
     D_H: float
     lyapunov: float  # per step
+    collapsed: int = 0  # of the runs from other training states: ended on a fixed point or escaped
 
     def rank(self, chaotic: bool) -> tuple[bool, float]:
-        """Lower is better: non-chaotic checkpoints last (if ``chaotic``), then ``D_stsp + D_H``."""
+        """Lower is better: non-chaotic checkpoints (exponent <= 0 or a collapsed start) last (if ``chaotic``),
+        then ``D_stsp + D_H``."""
         score = self.D_stsp + self.D_H
-        return (chaotic and not self.lyapunov > 0, score if math.isfinite(score) else math.inf)
+        collapsed = not (self.lyapunov > 0 and self.collapsed == 0)
+        return (chaotic and collapsed, score if math.isfinite(score) else math.inf)
 
 
 @dataclass
@@ -73,6 +82,7 @@ class CheckpointSelection:
             latent, generated = self.ensemble.orbit(train[:1].expand(members, 1, -1), config.steps)
         latent, generated = latent[:, 0, config.drop + 1:], generated[:, 0, config.drop + 1:]
         divergence = state_space_divergence if train.shape[1] <= 3 else state_space_divergence_gmm
+        collapsed = self.collapsed_starts()
         checks = []
         for k in range(members):
             orbit = generated[k]
@@ -84,12 +94,28 @@ class CheckpointSelection:
             length = min(orbit.shape[0], train.shape[0])
             check = Check(epoch, k, divergence(train, orbit) if finite else math.inf,
                           hellinger_spectrum(train[:length], orbit[:length]) if finite else math.inf,
-                          exponent if finite else math.nan)
+                          exponent if finite else math.nan, int(collapsed[k]))
             checks.append(check)
             if k not in self.best or check.rank(config.chaotic) < self.best[k][0].rank(config.chaotic):
                 self.best[k] = (check, self.ensemble.member_state(k))
         self.log.extend(checks)
         return checks
+
+    def collapsed_starts(self) -> torch.Tensor:
+        """``(members,)``: how many of the runs from ``starts`` evenly spaced training states end on a fixed
+        point or leave ten times the data's box."""
+        config, train = self.config, self.trajectory
+        if config.starts == 0:
+            return torch.zeros(self.ensemble.members, dtype=torch.long)
+        index = torch.linspace(0, train.shape[0] - 1, config.starts).long()
+        with torch.no_grad():
+            _, runs = self.ensemble.orbit(train[index].expand(self.ensemble.members, -1, -1), config.start_steps)
+        tail = runs[:, :, -(config.start_steps // 10):]  # (members, starts, time, N)
+        spread = (tail - tail.mean(2, keepdim=True)).abs().amax((2, 3))
+        centre, size = train.mean(0), (train - train.mean(0)).abs().amax(0)
+        escaped = ~((tail - centre).abs() <= 10 * size).all(3).all(2)  # NaN counts as escaped
+        fixed = spread <= 0.05 * train.std(0).min()
+        return (fixed | escaped).sum(1)
 
     def state_dict(self) -> dict:
         """The log and each member's best check and state, for a checkpoint (a resumed run selects the same)."""
