@@ -105,17 +105,8 @@ class CheckpointSelection:
         """``(members,)``: how many of the runs from ``starts`` evenly spaced training states end on a fixed
         point or leave ten times the data's box."""
         config, train = self.config, self.trajectory
-        if config.starts == 0:
-            return torch.zeros(self.ensemble.members, dtype=torch.long)
         index = torch.linspace(0, train.shape[0] - 1, config.starts).long()
-        with torch.no_grad():
-            _, runs = self.ensemble.orbit(train[index].expand(self.ensemble.members, -1, -1), config.start_steps)
-        tail = runs[:, :, -(config.start_steps // 10):]  # (members, starts, time, N)
-        spread = (tail - tail.mean(2, keepdim=True)).abs().amax((2, 3))
-        centre, size = train.mean(0), (train - train.mean(0)).abs().amax(0)
-        escaped = ~((tail - centre).abs() <= 10 * size).all(3).all(2)  # NaN counts as escaped
-        fixed = spread <= 0.05 * train.std(0).min()
-        return (fixed | escaped).sum(1)
+        return collapsed_runs(self.ensemble, train[index], config.start_steps, train).sum(1)
 
     def state_dict(self) -> dict:
         """The log and each member's best check and state, for a checkpoint (a resumed run selects the same)."""
@@ -133,3 +124,18 @@ class CheckpointSelection:
         for k, (_, state) in self.best.items():
             self.ensemble.load_member_state(k, state)
         return min(self.best, key=lambda k: self.best[k][0].rank(self.config.chaotic))
+
+
+def collapsed_runs(ensemble: torch.nn.Module, starts: torch.Tensor, steps: int, data: torch.Tensor) -> torch.Tensor:
+    """``(members, S)``: whether each member's free run of ``steps`` steps from each of ``starts (S, N)`` ends on a
+    fixed point (its last ``steps // 10`` states within 0.05 of ``data (T, N)``'s smallest standard deviation of
+    their mean) or leaves ten times the data's box (non-finite states included)."""
+    if starts.shape[0] == 0:
+        return torch.zeros(ensemble.members, 0, dtype=torch.bool)
+    with torch.no_grad():
+        _, runs = ensemble.orbit(starts.expand(ensemble.members, -1, -1), steps)
+    tail = runs[:, :, -max(1, steps // 10):]  # (members, S, time, N)
+    spread = (tail - tail.mean(2, keepdim=True)).abs().amax((2, 3))
+    centre, size = data.mean(0), (data - data.mean(0)).abs().amax(0)
+    escaped = ~((tail - centre).abs() <= 10 * size).all(3).all(2)  # NaN counts as escaped
+    return (spread <= 0.05 * data.std(0).min()) | escaped
