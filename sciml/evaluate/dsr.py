@@ -5,7 +5,7 @@
   *probability* (``epsilon bins^d`` of extra mass: 0.27 of the data's in 3D at the defaults); generated states
   outside the range count in the total, so mass that leaves the attractor's box is penalised. The reference
   code of Brenner et al. adds ``epsilon`` to each bin's *count* and drops states outside the range: for the
-  same Lorenz-63 orbits its values are 3.5-4.5x ours (their pretrained AL-RNN: 2.99 there, 0.82 here;
+  same Lorenz-63 orbits its values are 3.6-4.5x ours (their pretrained AL-RNN: 2.99 there, 0.82 here;
   ``benchmarks/dsr_conventions.py``), so published D_stsp figures are on that scale, not this one;
 - ``state_space_divergence_gmm``: the same KL divergence for high-dimensional states (Koppe et al., PLoS
   Comput Biol 2019), where bins would be empty: each trajectory (at most ``points`` evenly spaced states)

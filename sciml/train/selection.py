@@ -55,8 +55,8 @@ class Check:
         """Lower is better: non-chaotic checkpoints (exponent <= 0 or a collapsed start) last (if ``chaotic``),
         then ``D_stsp + D_H``."""
         score = self.D_stsp + self.D_H
-        collapsed = not (self.lyapunov > 0 and self.collapsed == 0)
-        return (chaotic and collapsed, score if math.isfinite(score) else math.inf)
+        non_chaotic = not (self.lyapunov > 0 and self.collapsed == 0)
+        return (chaotic and non_chaotic, score if math.isfinite(score) else math.inf)
 
 
 @dataclass
