@@ -52,8 +52,9 @@ from operators_vs_neuralop import nearest_rank, parameter_count, peak_memory, re
 
 from sciml.data import generate, load, open_checked
 from sciml.evaluate import rollout
-from sciml.models import FNO, LAST, MGTFNO, NSM, TFNO, MgNO, save_checkpoint
+from sciml.models import FNO, LAST, MGTFNO, NSM, TFNO, MgNO, load_checkpoint, save_checkpoint
 from sciml.models.registry import OPERATORS
+from sciml.train import Rollout
 from solvers.spectral import ZeroPadding
 
 HISTORY, MODES, WIDTH, LAYERS, PROJECTION, BATCH, LR = 10, 12, 20, 4, 128, 20, 1e-3
@@ -113,20 +114,32 @@ def load_data(path: Path, samples: int, overrides: list[str]) -> torch.Tensor:
 
 
 class Windows:
-    """Every window of ``HISTORY`` snapshots of ``u`` ``(samples, time, *space)`` and the snapshot after it,
-    cut on demand: ``windows[index]`` is ``(len(index), 10, *space)``, ``(len(index), 1, *space)``."""
+    """Every window of ``HISTORY`` snapshots of ``u`` ``(samples, time, *space)`` and the ``outputs`` snapshots
+    after it, cut on demand: ``windows[index]`` is ``(len(index), 10, *space)``, ``(len(index), outputs, *space)``."""
 
-    def __init__(self, u: torch.Tensor):
-        self.u, self.starts = u, u.shape[1] - HISTORY
+    def __init__(self, u: torch.Tensor, outputs: int = 1):
+        self.u, self.outputs, self.starts = u, outputs, u.shape[1] - HISTORY - outputs + 1
 
     def __len__(self) -> int:
         return len(self.u) * self.starts
 
     def __getitem__(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         sample, start = index // self.starts, index % self.starts
-        times = start[:, None] + torch.arange(HISTORY + 1)
+        times = start[:, None] + torch.arange(HISTORY + self.outputs)
         cut = self.u[sample[:, None], times]
         return cut[:, :HISTORY], cut[:, HISTORY:]
+
+
+class Unrolled(torch.nn.Module):
+    """``model`` applied autoregressively ``steps`` times with the pushforward trick (``sciml.train.Rollout``):
+    ``(batch, 10, *space) -> (batch, steps, *space)``, every step trained as a one-step map on its own inputs."""
+
+    def __init__(self, model: torch.nn.Module, steps: int):
+        super().__init__()
+        self.model, self.rollout = model, Rollout(steps, pushforward=True, history=HISTORY)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rollout.unroll(self.model, x[:, :, None])[:, :, 0]
 
 
 def test_error(model: torch.nn.Module, u: torch.Tensor) -> float:
@@ -141,19 +154,22 @@ def test_error(model: torch.nn.Module, u: torch.Tensor) -> float:
     return float(sum(errors) / len(u))
 
 
-def step_closure(model: torch.nn.Module, steps: int | None = None):
-    """One AdamW training step on (x, y), the same for ours and theirs."""
-    return trainer(model, steps, torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-4))
+def step_closure(model: torch.nn.Module, steps: int | None = None, rollout: int = 1, lr: float = LR):
+    """One AdamW training step on (x, y), the same for ours and theirs; ``rollout > 1``: on ``rollout`` targets
+    by the pushforward trick (``Unrolled``)."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    return trainer(Unrolled(model, rollout) if rollout > 1 else model, steps, optimizer)
 
 
 def race(builders: dict, windows: Windows, u_test, budget: float, seconds_per_step: dict[str, float],
-         batch_size: int = BATCH, checks: int = 1) -> tuple[dict[str, list[tuple]], dict[str, torch.nn.Module]]:
-    """Train every model for ``budget`` seconds of its own steps, in turn, on the same batches; the test error
-    after each of ``checks`` equal parts of the budget and the trained models:
+         batch_size: int = BATCH, checks: int = 1, lr: float = LR) -> tuple[dict[str, list[tuple]], dict]:
+    """Train every model for ``budget`` seconds of its own steps, in turn, on the same batches (of
+    ``windows.outputs`` targets each: more than one trains by the pushforward trick), with a cosine schedule
+    from ``lr``; the test error after each of ``checks`` equal parts of the budget and the trained models:
     ``({name: [(seconds, steps, error), ...]}, {name: model})``."""
     built = {name: build() for name, build in builders.items()}
     planned = {name: max(1, int(budget / seconds_per_step[name])) for name in built}
-    steps = {name: step_closure(model, planned[name]) for name, model in built.items()}
+    steps = {name: step_closure(model, planned[name], windows.outputs, lr) for name, model in built.items()}
     spent, taken = dict.fromkeys(built, 0.0), dict.fromkeys(built, 0)
     curves = {name: [] for name in built}
     generator = torch.Generator().manual_seed(0)
@@ -192,6 +208,13 @@ def save_runs(trained: dict[str, torch.nn.Module], folder: Path, data: Path) -> 
             print(f"saved {name} to {path.parent}", flush=True)
 
 
+def started(run: Path):
+    """A builder of the model saved in ``run`` (by ``save_runs``)."""
+    if not (run / LAST).exists():
+        raise SystemExit(f"--start: no saved model {run / LAST}")
+    return lambda: load_checkpoint(run)[0]
+
+
 def upsample(u: torch.Tensor, n: int) -> torch.Tensor:
     """``(samples, ..., m, m)`` real fields to ``(samples, ..., n, n)`` by zero-padding their Fourier series,
     a few samples at a time (the complex double spectra of all would not fit in memory)."""
@@ -221,6 +244,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save", type=Path, help="budget part: our trained models as runs SAVE/NAME that "
                         "`sciml evaluate` reads (neuraloperator's are not saved)")
+    parser.add_argument("--start", type=Path, help="budget part: our models start from the runs START/NAME "
+                        "(of an earlier --save) instead of their initialisation")
+    parser.add_argument("--rollout", type=int, default=1, help="budget part: train on this many consecutive "
+                        "targets by the pushforward trick (default 1: one-step pairs)")
+    parser.add_argument("--lr", type=float, default=LR, help="peak learning rate of the cosine schedule")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     fno_parameters = parameter_count(ours("FNO"))
@@ -246,13 +274,18 @@ def main() -> None:
     u = load_data(args.data, args.train + args.test, args.set)
     u_train, u_test = u[:args.train], u[args.train:]
     if args.part == "budget":
-        windows = Windows(u_train)
+        if args.rollout < 1:
+            parser.error(f"--rollout must be >= 1, got {args.rollout}")
+        windows = Windows(u_train, args.rollout)
         chosen = {name: builders[name] for name in args.models}
+        if args.start:
+            chosen.update({name: started(args.start / name) for name in chosen if name.endswith("-ours")})
         x, y = windows[torch.arange(BATCH)]
-        timing = step_times({n: step_closure(b()) for n, b in chosen.items()}, x, y, 2, 3)
-        print(f"\n{len(windows)} training windows from {args.train} trajectories, {len(u_test)} test trajectories; "
-              f"budget {args.budget:.0f} s of steps per model", flush=True)
-        curves, trained = race(chosen, windows, u_test, args.budget, timing, checks=args.checks)
+        timing = step_times({n: step_closure(b(), rollout=args.rollout) for n, b in chosen.items()}, x, y, 2, 3)
+        print(f"\n{len(windows)} training windows of {args.rollout} target(s) from {args.train} trajectories, "
+              f"{len(u_test)} test trajectories; budget {args.budget:.0f} s of steps per model, lr {args.lr:g}"
+              + (f", starting from {args.start}" if args.start else ""), flush=True)
+        curves, trained = race(chosen, windows, u_test, args.budget, timing, checks=args.checks, lr=args.lr)
         if args.save:
             save_runs(trained, args.save, args.data)
         print("\n| model | parameters | step ms | steps in budget | test rel. L2 (rollout) | "
