@@ -23,7 +23,11 @@ Parts:
   (torch.profiler, as ``operators_vs_neuralop.py``).
 - ``budget``: each model trained for ``--budget`` seconds of its own step time (the models take steps
   in turn, so load changes hit all alike; cosine schedule over the steps its measured step time
-  allows), then the rollout test error.
+  allows), then the rollout test error. ``--rollout K``: each step trains on K consecutive targets by the
+  pushforward trick (every application of the model is a one-step map on its own detached inputs, the
+  first on the data, the later ones on its own predictions; Brandstetter et al., ICLR 2022), at about K
+  times the step cost; ``--start DIR`` continues our models from an earlier ``--save DIR``; ``--lr`` the peak
+  learning rate.
 - ``mg256``: FNO against MG-TFNO (4 x 4 patches, 2 coarser levels, overlap 1/4, processed in 4 groups
   with recomputation) on 256 x 256 fields: peak memory and time of a training step (batch 4), and the
   test error after ``--budget`` seconds each. The 256 x 256 fields are the 64 x 64 data interpolated
@@ -35,7 +39,7 @@ Run: ``PYTHONPATH=. python benchmarks/ns2d_operators.py --part speed`` (minutes)
 ``--part mg256 --budget 300`` (``--budget 0``: memory and step time only). The set of 2026-12-03
 (``benchmarks/RESULTS.md``): ``sciml generate ns2d --samples 48 --set grid.solve_n=64 --set
 solver.dt=0.02 --set time.end=20 --set time.snapshots=21 --out D.h5``, then ``--data D.h5 --train 40
---test 8``. torch 2.13.0 CPU, neuraloperator 2.0.0. Written 2026-12-03.
+--test 8``. torch 2.13.0 CPU, neuraloperator 2.0.0. Written 2026-12-03, ``--rollout`` 2026-12-03.
 """
 
 from __future__ import annotations
