@@ -123,6 +123,8 @@ class Windows:
 
     def __init__(self, u: torch.Tensor, outputs: int = 1):
         self.u, self.outputs, self.starts = u, outputs, u.shape[1] - HISTORY - outputs + 1
+        if self.starts < 1:
+            raise ValueError(f"{HISTORY} snapshots in and {outputs} out do not fit trajectories of {u.shape[1]}")
 
     def __len__(self) -> int:
         return len(self.u) * self.starts
@@ -252,8 +254,15 @@ def main() -> None:
                         "(of an earlier --save) instead of their initialisation")
     parser.add_argument("--rollout", type=int, default=1, help="budget part: train on this many consecutive "
                         "targets by the pushforward trick (default 1: one-step pairs)")
-    parser.add_argument("--lr", type=float, default=LR, help="peak learning rate of the cosine schedule")
+    parser.add_argument("--lr", type=float, default=LR, help="peak learning rate of the cosine schedule "
+                        "(budget and mg256 parts)")
     args = parser.parse_args()
+    budget_only = {"--save": args.save, "--start": args.start, "--rollout": args.rollout != 1,
+                   "--checks": args.checks != 1, "--models": args.models != list(MODEL_NAMES)}
+    if args.rollout < 1:
+        parser.error(f"--rollout must be >= 1, got {args.rollout}")
+    if args.part != "budget" and any(budget_only.values()):
+        parser.error(f"{', '.join(k for k, v in budget_only.items() if v)}: only with --part budget")
     torch.set_num_threads(args.threads)
     fno_parameters = parameter_count(ours("FNO"))
     builders = models(fno_parameters)
@@ -278,8 +287,6 @@ def main() -> None:
     u = load_data(args.data, args.train + args.test, args.set)
     u_train, u_test = u[:args.train], u[args.train:]
     if args.part == "budget":
-        if args.rollout < 1:
-            parser.error(f"--rollout must be >= 1, got {args.rollout}")
         windows = Windows(u_train, args.rollout)
         chosen = {name: builders[name] for name in args.models}
         if args.start:
@@ -318,7 +325,7 @@ def main() -> None:
         print(f"| {name} | {parameter_count(build()):,} | {timing[name] * 1e3:.0f} | {memory:.0f} |", flush=True)
     if args.budget <= 0:  # memory and step time only
         return
-    curves, _ = race(chosen, windows, fine_test, args.budget, timing, batch)
+    curves, _ = race(chosen, windows, fine_test, args.budget, timing, batch, lr=args.lr)
     print("\n| model | steps in budget | test rel. L2 (rollout, 256 x 256) |")
     print("|---|---|---|")
     for name, curve in curves.items():
