@@ -115,6 +115,7 @@ def test_checkpoint_round_trip(tmp_path):
     (lambda: SpectralConv(2, 2, 4, init_scale=0.0), ValueError, "init_scale is the initial weight's rms"),
     (lambda: TFNO(modes=4, init_scale=math.nan), ValueError, "init_scale is the initial weight's rms"),
     (lambda: FNO(modes=4, init_scale="abc"), ValueError, "init_scale is the initial weight's rms"),
+    (lambda: FNO(modes=4, init_scale=True), ValueError, "init_scale is the initial weight's rms"),
     (lambda: load_checkpoint("missing.pt"), FileNotFoundError, "no checkpoint"),
 ])
 def test_bad_input(call, error, message):

@@ -66,8 +66,8 @@ class SpectralConv(nn.Module):
             raise ValueError(f"unknown factorization {factorization!r}; allowed: {', '.join(FACTORIZATIONS)}")
         if not 0 < rank <= 1 and factorization != "dense":
             raise ValueError(f"rank is a fraction of the dense parameter count in (0, 1], got {rank!r}")
-        if init_scale is not None and not (isinstance(init_scale, (int, float)) and math.isfinite(init_scale)
-                                           and init_scale > 0):
+        if init_scale is not None and not (isinstance(init_scale, (int, float)) and not isinstance(init_scale, bool)
+                                           and math.isfinite(init_scale) and init_scale > 0):
             raise ValueError(f"init_scale is the initial weight's rms, a positive number, got {init_scale!r}")
         self.in_channels, self.out_channels, self.modes, self.factorization = in_channels, out_channels, modes, factorization
         self._dft_cache: dict = {}
