@@ -14,7 +14,10 @@ theirs ``neuralop.models.FNO(n_modes=(24, 23))`` (it keeps 24 // 1 frequencies o
 first axis and 23 // 2 + 1 = 12 on the last, the same set as ours), one linear lifting layer, no channel
 MLP, linear skips, grid embedding: the same parameter count (the matching of
 ``operators_vs_neuralop.py``). TFNO: ours at a Tucker rank with >= 10x fewer parameters than the FNO,
-theirs at Tucker rank 0.1 (``TFNO-theirs``) and ours at its parameter count (``TFNO-matched``).
+theirs at Tucker rank 0.1 (``TFNO-theirs``) and ours at its parameter count (``TFNO-matched``);
+``TFNO-ours-8-modes`` (by ``--models`` only) keeps 8 modes a direction instead of 12, at the rank that gives it
+as many parameters as ``TFNO-ours``: the modes 9-12 hold about 1e-7 of the data's energy and carried the
+one-step TFNO's largest gains (``operator_gains.py``).
 MgNO (width 24, 4 layers, 4 levels) and NSM (Fourier axes, the FNO's modes and width) are ours only.
 
 Parts:
@@ -73,13 +76,14 @@ def theirs(kind: str, channels: int = HISTORY) -> torch.nn.Module:
                    use_channel_mlp=False, fno_skip="linear", positional_embedding="grid", **factorization)
 
 
-def ours(kind: str, rank: float = 1.0, channels: int = HISTORY, init_scale: float | None = None) -> torch.nn.Module:
+def ours(kind: str, rank: float = 1.0, channels: int = HISTORY, init_scale: float | None = None,
+         modes: int = MODES) -> torch.nn.Module:
     torch.manual_seed(0)
     common = dict(width=WIDTH, layers=LAYERS, projection=PROJECTION, init_scale=init_scale)  # the FNO family's
     if kind == "FNO":
         return FNO(channels, 1, modes=(2 * MODES, MODES), **common)
     if kind == "TFNO":
-        return TFNO(channels, 1, modes=(2 * MODES, MODES), rank=rank, **common)
+        return TFNO(channels, 1, modes=(2 * modes, modes), rank=rank, **common)
     if kind == "MGTFNO":
         return MGTFNO(channels, 1, modes=(2 * MODES, MODES), rank=rank, patches=4, levels=2, chunks=4, **common)
     if kind == "MgNO":
@@ -87,12 +91,13 @@ def ours(kind: str, rank: float = 1.0, channels: int = HISTORY, init_scale: floa
     return NSM(channels, 1, kinds=("fourier", "fourier"), modes=(2 * MODES, MODES), width=WIDTH, layers=LAYERS)
 
 
-def rank_for(count: int) -> float:
-    """Our Tucker rank whose TFNO parameter count is nearest ``count``."""
-    return nearest_rank(lambda r: ours("TFNO", r), count)
+def rank_for(count: int, modes: int = MODES) -> float:
+    """Our Tucker rank whose TFNO (``modes`` a direction) parameter count is nearest ``count``."""
+    return nearest_rank(lambda r: ours("TFNO", r, modes=modes), count)
 
 
 MODEL_NAMES = ("FNO-ours", "FNO-theirs", "TFNO-ours", "TFNO-theirs", "MgNO-ours", "NSM-ours")
+EXTRA_NAMES = ("TFNO-ours-8-modes",)  # chosen by --models only
 
 
 def models(fno_parameters: int) -> dict[str, callable]:
@@ -101,7 +106,8 @@ def models(fno_parameters: int) -> dict[str, callable]:
     return {"FNO-ours": lambda: ours("FNO"), "FNO-theirs": lambda: theirs("FNO"),
             "TFNO-ours": lambda: ours("TFNO", small), "TFNO-theirs": lambda: theirs("TFNO"),
             "TFNO-matched": lambda: ours("TFNO", matched), "MgNO-ours": lambda: ours("MgNO"),
-            "NSM-ours": lambda: ours("NSM")}
+            "NSM-ours": lambda: ours("NSM"),
+            "TFNO-ours-8-modes": lambda: ours("TFNO", rank_for(fno_parameters // 11, 8), modes=8)}
 
 
 def load_data(path: Path, samples: int, overrides: list[str]) -> torch.Tensor:
@@ -242,7 +248,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="recipe override, e.g. grid.solve_n=64")
     parser.add_argument("--budget", type=float, default=300.0, help="seconds of training steps per model "
                         "(mg256: 0 measures memory and step time only)")
-    parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES),
+    parser.add_argument("--models", nargs="+", choices=MODEL_NAMES + EXTRA_NAMES, default=list(MODEL_NAMES),
                         help="the models of the budget part")
     parser.add_argument("--checks", type=int, default=1, help="test errors at this many equal parts of the budget")
     parser.add_argument("--warmup", type=int, default=3)

@@ -17,7 +17,9 @@ from sciml.evaluate.dsr import (
 )
 from sciml.evaluate.symbolic import symbol, symbolic_graph
 from sciml.models.alrnn_reference import alrnn_from_reference
-from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN
+from sciml.models import RNNEnsemble
+from sciml.models.alrnn_forcing import forced_run
+from sciml.models.rnn import ALRNN, PLRNN, ShallowPLRNN, _PiecewiseLinearRNN
 from sciml.train.teacher_forcing import TeacherForcingConfig, jacobian_norm_bound, train_teacher_forcing
 from solvers.integrators import solve
 from solvers.systems import Lorenz63
@@ -94,6 +96,60 @@ def test_compiled_segments_equal_eager(lorenz):
         model.zero_grad()
     for eager, compiled in zip(*outputs, strict=True):
         assert torch.allclose(eager, compiled, rtol=1e-12, atol=1e-12)
+
+
+def _forcing_outputs(model, x, alpha, interval, autograd_path: bool):
+    """Predictions, states and every parameter's gradient of a loss on both outputs."""
+    model.zero_grad()
+    run = _PiecewiseLinearRNN.teacher_forced if autograd_path else type(model).teacher_forced
+    predictions, states = run(model, x, alpha, interval)
+    weights = torch.linspace(-1, 1, states.shape[-1], dtype=states.dtype)
+    ((predictions - x[..., 1:, :]).square().sum() + (states * weights).sum()).backward()
+    return [predictions.detach(), states.detach()] + [p.grad.clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("alpha, interval", [(1.0, 5), (0.3, 4), (0.0, 7), (0.7, 1), (0.5, 30)])
+def test_alrnn_hand_written_backward_equals_autograd(alpha, interval):
+    """The AL-RNN's fused teacher-forced run (forced_run) against the generic autograd path: the same
+    predictions, states and gradients, with a partial last segment and a segment longer than the data."""
+    torch.manual_seed(6)
+    model, x = ALRNN(3, 8, 2).double(), torch.randn(4, 23, 3, dtype=torch.float64)
+    for fused, reference in zip(_forcing_outputs(model, x, alpha, interval, False),
+                                _forcing_outputs(model, x, alpha, interval, True), strict=True):
+        assert torch.allclose(fused, reference, rtol=1e-12, atol=1e-13)
+    members = RNNEnsemble.stack([ALRNN(3, 8, 2).double() for _ in range(3)])
+    xs, alphas = torch.randn(3, 4, 23, 3, dtype=torch.float64), torch.tensor([1.0, 0.4, 0.0], dtype=torch.float64)
+    predictions, _ = members.teacher_forced(xs, alphas, interval)
+    predictions.square().sum().backward()
+    for k in range(3):  # each member's gradient through the ensemble equals its own generic path
+        alone = members.member(k)
+        reference = _forcing_outputs(alone, xs[k], float(alphas[k]), interval, True)
+        gradients = {name: value.grad[k] for name, value in members.stacked.items()}
+        alone.zero_grad()
+        own, _ = _PiecewiseLinearRNN.teacher_forced(alone, xs[k], float(alphas[k]), interval)
+        own.square().sum().backward()
+        assert torch.allclose(predictions[k].detach(), reference[0], rtol=1e-12, atol=1e-13)
+        for name, value in alone.named_parameters():
+            assert torch.allclose(gradients[name.replace(".", "__")], value.grad, rtol=1e-12, atol=1e-13)
+    with pytest.raises(ValueError, match="no gradient for x or alpha"):
+        forced_run(torch.zeros(8), model.A, model.W, model.h, model.floor, x[0].requires_grad_(), torch.tensor(1.0), 4)
+
+
+def test_alrnn_teacher_forcing_costs_at_most_10_tensor_operations_a_step():
+    """The outermost aten events (those not called by another aten operation) of a forward and backward
+    pass of 100 forced steps, from torch.profiler: the fused run's count a step, at most a third of the
+    generic autograd path's (deterministic, not a timing)."""
+    torch.manual_seed(7)
+    model, x = ALRNN(3, 20, 2), torch.randn(64, 101, 3)
+
+    def operations(autograd_path: bool) -> float:
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
+            _forcing_outputs(model, x, 1.0, 16, autograd_path)
+        return sum(1 for event in profile.events() if event.name.startswith("aten::")
+                   and not (event.cpu_parent is not None and event.cpu_parent.name.startswith("aten::"))) / 100
+
+    fused, generic = operations(False), operations(True)
+    assert fused <= 10 and 3 * fused <= generic, (fused, generic)
 
 
 def test_alrnn_initialisation_and_self_coupling():
