@@ -1,16 +1,17 @@
 """The AL-RNN's teacher-forced run with a hand-written backward pass (identity observation).
 
 On a CPU a training step of these small models is operator dispatch, not arithmetic: recorded by
-autograd, a time step of ``ALRNN.teacher_forced`` costs about 20 operations forward and backward
-(benchmarks/RESULTS.md). :func:`forced_run` computes the same states with three operations a step and
-no graph, and its backward runs the adjoint recursion of ``f_t = h + A z_{t-1} + phi(z_{t-1}) W``
+autograd, a time step of the generic ``teacher_forced`` costs 31 tensor operations forward and backward
+(tests/test_dsr.py counts them). :func:`forced_run` computes the same states with three operations a step
+and no graph, and its backward runs the adjoint recursion of ``f_t = h + A z_{t-1} + phi(z_{t-1}) W``
 (``W`` the masked, transposed weight; ``phi(z) = max(z, floor)``)::
 
     g_{t-1} = A g_t + (g_t W^T) phi'(z_{t-1})
 
-with four operations a step; the parameters' gradients are summed over all steps at once afterwards.
-Forcing (every ``interval``-th step) moves the observed units to ``(1 - alpha) f_t + alpha x_t``, so the
-gradient through a forced step scales by ``1 - alpha`` there (Hess et al., ICML 2023).
+with four operations a step (about 10 a step in all, forward and backward); the parameters' gradients
+are summed over all steps at once afterwards. Forcing (every ``interval``-th step) moves the observed
+units to ``(1 - alpha) f_t + alpha x_t``, so the gradient through a forced step scales by ``1 - alpha``
+there (Hess et al., ICML 2023).
 """
 
 from __future__ import annotations
@@ -57,12 +58,11 @@ class _ForcedRun(torch.autograd.Function):
         A_full, h_full, floor_full = (v.expand(z0.shape).contiguous() for v in (A, h, floor))
         matrix = weight.contiguous()
         free, states = [], [z0]
-        data = x.unbind(-2)
         for t in range(1, x.shape[-2]):
             f = alrnn_step(z, A_full, matrix, h_full, floor_full)
             free.append(f)
             if t % interval == 0:
-                f = torch.cat([(1 - alpha) * f[..., :observed] + alpha * data[t], f[..., observed:]], dim=-1)
+                f = torch.cat([(1 - alpha) * f[..., :observed] + alpha * x[..., t, :], f[..., observed:]], dim=-1)
             states.append(f)
             z = f
         states = torch.stack(states)
