@@ -42,7 +42,8 @@ Run: ``PYTHONPATH=. python benchmarks/ns2d_operators.py --part speed`` (minutes)
 ``--part mg256 --budget 300`` (``--budget 0``: memory and step time only). The set of 2026-12-03
 (``benchmarks/RESULTS.md``): ``sciml generate ns2d --samples 48 --set grid.solve_n=64 --set
 solver.dt=0.02 --set time.end=20 --set time.snapshots=21 --out D.h5``, then ``--data D.h5 --train 40
---test 8``. torch 2.13.0 CPU, neuraloperator 2.0.0. Written 2026-12-03, ``--rollout`` 2026-12-03.
+--test 8``. torch 2.13.0 CPU, neuraloperator 2.0.0. Written 2026-12-03, ``--rollout`` and ``TFNO-ours-8-modes``
+2026-12-03.
 """
 
 from __future__ import annotations
